@@ -1,0 +1,50 @@
+"""Metric functions (pure, over plain Python/numpy) and the one registry of metric directions.
+
+Metric names say what is computed (``recall@0.5``, ``pck@0.1``), not what a paper called it. Every metric a
+task reports must resolve through :func:`higher_is_better`; the leaderboard's arrows come from here.
+"""
+
+from __future__ import annotations
+
+HIGHER_IS_BETTER: dict[str, bool] = {
+    # classification / VQA / OCR / attributes / locating
+    "accuracy": True,
+    "word_accuracy": True,
+    "unparsed_rate": False,
+    # detection and grounding (suffixed with @<IoU threshold>)
+    "recall": True,
+    "precision": True,
+    "f1": True,
+    "recall_with_category": True,
+    "precision_with_category": True,
+    "recall_without_category": True,
+    "precision_without_category": True,
+    "ap": True,
+    "acc": True,
+    # keypoints
+    "pck": True,
+    "pck_reference": True,
+    # captioning
+    "bleu4_nltk": True,
+    "bleu1": True,
+    "bleu2": True,
+    "bleu3": True,
+    "bleu4": True,
+    "meteor": True,
+    "rouge_l": True,
+    "cider": True,
+    # counting (raw counts, not percent)
+    "mae": False,
+    "mae_gt_lt10": False,
+    "clipped_error": False,
+    "exact_match": True,
+}
+
+
+def higher_is_better(name: str) -> bool:
+    """Direction of a metric, by its base name (the part before ``@``).
+
+    Raises:
+        KeyError: for a metric that was never registered (register it in ``HIGHER_IS_BETTER``).
+    """
+    return HIGHER_IS_BETTER[name.split("@", 1)[0]]

@@ -1,0 +1,72 @@
+"""The task contract: one frozen ``TaskSpec`` per task, naming its data, requests, parsing and metrics.
+
+A task module under ``tasks/`` exports ``TASKS`` (a sequence of ``TaskSpec``) and optionally ``GROUPS``
+(name -> task names). Variants are made by composition: ``dataclasses.replace(SCIENCEQA, name=..., ...)``.
+Bump ``version`` whenever a prompt, the parsing or a metric changes; the version travels into every result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lamm_bench.records import Request, Sample, SampleScore
+
+Stage = Callable[[Sample, Mapping[str, str], int], Sequence[Request]]
+"""Build one stage's requests for a sample from the responses of earlier stages (by request key) and the
+run seed. A task with a two-step plan (reasoning, then answer) has two stages."""
+
+Assemble = Callable[[Sample, Mapping[str, str]], Any]
+"""Turn all of a sample's responses (by request key) into its prediction: a string, or a mapping for
+multi-request tasks (LSP: joint name -> answer)."""
+
+
+def single_answer(sample: Sample, responses: Mapping[str, str]) -> str:
+    """The default ``assemble``: the response to the sample's only request."""
+    return responses[""]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything lamm-bench needs to run and score one task."""
+
+    name: str
+    """Registry name, e.g. ``scienceqa`` or ``voc2012-chef``."""
+    version: str
+    """Bumped whenever prompts, parsing or metrics change."""
+    protocol: Literal["paper", "chef"]
+    """Which LAMM evaluation protocol the task reproduces."""
+    modality: Literal["2d", "3d"]
+    """2D tasks read images under ``2D_Benchmark/``; 3D tasks read point clouds under ``3D_Benchmark/``."""
+    meta_files: tuple[str, ...]
+    """Meta files relative to the data root; more than one means a pooled task (ids ``<stem>:<id>``)."""
+    required_fields: Mapping[str, type | tuple[type, ...]]
+    """Fields every record must have (besides ``image``/``pcl`` and ``query``), with their types."""
+    system_message: str
+    """The LAMM system message, verbatim."""
+    stages: tuple[Stage, ...]
+    """The request plan, run stage by stage over all samples."""
+    score_sample: Callable[[Sample, Any], SampleScore]
+    """Pure per-sample scoring of one prediction."""
+    aggregate: Callable[[Sequence[SampleScore]], dict[str, float]]
+    """Pure aggregation of per-sample scores into metrics (percent, except counting errors)."""
+    paper_metric: tuple[str, str]
+    """(LAMM table column label, key in the aggregated metrics whose value the LAMM reference computes)."""
+    assemble: Assemble = single_answer
+    """Combine a sample's responses into its prediction."""
+    corpus_metrics: Callable[[Sequence[Sample], Sequence[Any]], dict[str, float]] | None = None
+    """Metrics that need the whole corpus at once (e.g. CIDEr); not bootstrapped."""
+    primary: str | None = None
+    """Metric whose bootstrap confidence interval is reported (default: the paper metric's key)."""
+    description: str = ""
+    """One line for ``lamm-bench list tasks``."""
+    prediction_kind: Literal["text", "mapping"] = "text"
+    """Shape of a prediction in a predictions file."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Task-specific settings recorded in results (e.g. number of points)."""
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric key used for the confidence interval."""
+        return self.primary or self.paper_metric[1]
