@@ -19,7 +19,7 @@ class UnknownNameError(UserError):
     """An unknown task, model or adapter name, with close matches suggested."""
 
     def __init__(self, kind: str, name: str, known: Iterable[str]):
-        known = sorted(known)
+        known = sorted(set(known))
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         listing = "" if close else f"; known: {', '.join(known)}"

@@ -70,13 +70,21 @@ def get_task(name: str) -> TaskSpec:
     return known[name]
 
 
+def expand_group(name: str, _seen: tuple[str, ...] = ()) -> list[str]:
+    """A task name as itself; a group name as its member tasks, nested groups expanded in order."""
+    all_groups = groups()
+    if name not in all_groups:
+        return [name]
+    if name in _seen:
+        raise RuntimeError(f"task group {name!r} contains itself")
+    return [task for member in all_groups[name] for task in expand_group(member, (*_seen, name))]
+
+
 def resolve_tasks(names: Sequence[str]) -> list[TaskSpec]:
     """Expand task and group names (in order, without repeats) to task specs."""
     out: dict[str, TaskSpec] = {}
-    all_groups = groups()
     for name in names:
-        members = all_groups.get(name, (name,))
-        for member in members:
+        for member in expand_group(name):
             out.setdefault(member, get_task(member))
     if not out:
         raise UserError("no task given (use --task NAME; see `lamm-bench list tasks`)")

@@ -1,0 +1,69 @@
+"""``lamm_bench.evaluate``: one call from Python for what ``lamm-bench run`` does."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lamm_bench import registry
+from lamm_bench.data import resolve_data_root
+from lamm_bench.errors import UserError
+from lamm_bench.results import fingerprint
+from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, evaluate_task, prepare_tasks, seed_everything
+
+
+def evaluate(
+    model: str | Any,
+    tasks: str | Sequence[str],
+    *,
+    data_root: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike = "leaderboard",
+    limit: int | None = None,
+    batch_size: int = 8,
+    seed: int = 0,
+    model_args: Mapping[str, str] | None = None,
+    name: str | None = None,
+    write: bool = True,
+    progress: ProgressHook | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate a model on tasks; returns one result record per task (the content of the result files).
+
+    Args:
+        model: a model card or adapter name (``"lamm-7b"``, ``"dummy"``), or an adapter instance.
+        tasks: task or group names (``"scienceqa"``, ``["lamm2d"]``).
+        data_root: the LAMM_Dataset folder (default ``$LAMM_BENCH_DATA``).
+        out_dir: where ``results/`` and the resumable ``store/`` go.
+        limit: evaluate only the first N samples of each task.
+        batch_size: requests per adapter call.
+        seed: seeds Python/NumPy/torch, sampling adapters and the bootstrap.
+        model_args: adapter arguments (``--model-arg k=v``), overriding the card's defaults.
+        name: the model's name in results (default: the card or adapter name).
+        write: write result files (the store is always written, for resume).
+        progress: optional hook called after every batch.
+    """
+    if batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, got {batch_size}")
+    task_names = [tasks] if isinstance(tasks, str) else list(tasks)
+    settings = RunSettings(
+        data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
+        batch_size=batch_size, seed=seed, write=write, progress=progress,
+    )  # fmt: skip
+    if isinstance(model, str):
+        card = registry.resolve_model(model)
+        adapter = registry.build_adapter(card, model_args or {})
+        info = {"name": name or card.name, "card": card.name, "adapter": card.adapter,
+                "args": {**card.args, **(model_args or {})}}  # fmt: skip
+    else:
+        adapter = model
+        info = {"name": name or type(model).__name__, "card": None, "adapter": type(model).__name__, "args": {}}
+    if "/" in info["name"] or info["name"].startswith("."):
+        raise UserError(f"model name {info['name']!r} cannot be used as a folder name (use --name)")
+    prepared = prepare_tasks(task_names, settings)
+    check_capabilities(info["name"], adapter, prepared)
+    description = dict(adapter.describe())
+    info.update(description=description, fingerprint=fingerprint({"adapter": info["adapter"], **description}))
+    seed_everything(seed)
+    adapter.load()
+    return [evaluate_task(adapter, info, task, settings) for task in prepared]

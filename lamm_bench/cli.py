@@ -1,0 +1,201 @@
+"""The ``lamm-bench`` command line. User mistakes exit 2 with one line on stderr; bugs exit 1.
+
+Imports are deferred into the commands so ``lamm-bench --help`` and ``lamm-bench list tasks`` stay instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lamm_bench.errors import UserError, one_line
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate multimodal LLMs on the LAMM benchmark.")
+list_app = typer.Typer(no_args_is_help=True, help="List what exists.")
+data_app = typer.Typer(no_args_is_help=True, help="Check or create LAMM data roots.")
+app.add_typer(list_app, name="list")
+app.add_typer(data_app, name="data")
+
+DataRoot = Annotated[Optional[Path], typer.Option("--data-root", help="LAMM_Dataset folder (default $LAMM_BENCH_DATA).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part]
+
+
+def _model_args(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--model-arg expects KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+@app.command()
+def run(
+    model: Annotated[list[str], typer.Option("--model", help="Model card or adapter name(s), comma-separated.")],
+    task: Annotated[list[str], typer.Option("--task", help="Task or group name(s), comma-separated.")],
+    data_root: DataRoot = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder (results/ and store/).")] = Path("leaderboard"),
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N samples of each task.")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Requests per model call.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed for everything random.")] = 0,
+    model_arg: Annotated[list[str], typer.Option("--model-arg", help="Adapter argument KEY=VALUE (repeatable).")] = [],
+    name: Annotated[Optional[str], typer.Option(help="Model name in results (default: the card name).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
+    from lamm_bench.api import evaluate
+    from lamm_bench.console import ProgressBars, print_results
+
+    models, tasks, args = _split(model), _split(task), _model_args(model_arg)
+    if name and len(models) > 1:
+        raise UserError("--name can only be used with a single --model")
+    with ProgressBars(enabled=progress) as bars:
+        for model_name in models:
+            results = evaluate(
+                model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch_size,
+                seed=seed, model_args=args, name=name, progress=bars.update,
+            )  # fmt: skip
+            print_results(results, out)
+
+
+@app.command()
+def score(
+    task: Annotated[str, typer.Option("--task", help="Task name.")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text} or LAMM's JSON answer list.")],
+    data_root: DataRoot = None,
+    as_json: JsonFlag = False,
+    partial: Annotated[bool, typer.Option(help="Score only the samples that have a prediction.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap interval.")] = 0,
+) -> None:
+    """Score answers produced elsewhere, exactly as `run` would."""
+    from lamm_bench import registry
+    from lamm_bench.data import load_samples, resolve_data_root
+    from lamm_bench.predictions import read_predictions
+    from lamm_bench.scoring import score_predictions
+
+    spec = registry.get_task(task)
+    samples, _ = load_samples(spec, resolve_data_root(data_root))
+    answers = read_predictions(predictions, spec, samples, partial=partial)
+    scored = [s for s in samples if s.id in answers]
+    outcome = score_predictions(spec, scored, answers, seed=seed)
+    report = {
+        "task": spec.name,
+        "version": spec.version,
+        "protocol": spec.protocol,
+        "n": len(scored),
+        "paper_metric": {"name": spec.paper_metric[0], "value": outcome.paper_value},
+        "metrics": outcome.metrics,
+        "unparsed": outcome.unparsed,
+    }
+    if as_json:
+        typer.echo(json.dumps(report))
+    else:
+        from lamm_bench.console import print_score
+
+        print_score(report, outcome.ci95)
+
+
+@list_app.command("tasks")
+def list_tasks(as_json: JsonFlag = False) -> None:
+    """Every task and group."""
+    from lamm_bench import registry
+    from lamm_bench.console import print_rows
+
+    rows = [
+        {"name": t.name, "protocol": t.protocol, "modality": t.modality, "version": t.version,
+         "paper_metric": t.paper_metric[0], "meta_files": list(t.meta_files), "description": t.description}
+        for t in registry.tasks().values()
+    ]  # fmt: skip
+    groups = {name: registry.expand_group(name) for name in registry.groups()}
+    if as_json:
+        typer.echo(json.dumps({"tasks": rows, "groups": groups}))
+        return
+    print_rows(rows, ["name", "protocol", "modality", "version", "paper_metric", "description"], "Tasks")
+    print_rows([{"group": g, "tasks": ", ".join(m)} for g, m in groups.items()], ["group", "tasks"], "Groups")
+
+
+@list_app.command("models")
+def list_models(as_json: JsonFlag = False) -> None:
+    """Every model card and adapter."""
+    from lamm_bench import registry
+    from lamm_bench.console import print_rows
+
+    rows = [{"name": c.name, "adapter": c.adapter, "files": list(c.files), "description": c.description}
+            for c in registry.cards().values()]  # fmt: skip
+    adapters = sorted(registry.adapters())
+    if as_json:
+        typer.echo(json.dumps({"models": rows, "adapters": adapters}))
+        return
+    print_rows([{**r, "files": ", ".join(r["files"])} for r in rows], ["name", "adapter", "files", "description"], "Models")
+    typer.echo("Adapters: " + ", ".join(adapters))
+
+
+@app.command()
+def leaderboard(out: Annotated[Path, typer.Option("--out", help="Leaderboard folder.")] = Path("leaderboard")) -> None:
+    """Regenerate OUT/README.md (and OUT/chart.png) from OUT/results/**."""
+    from lamm_bench.leaderboard import write_leaderboard
+
+    readme = write_leaderboard(out)
+    typer.echo(f"wrote {readme}")
+
+
+@data_app.command("check")
+def data_check(
+    data_root: DataRoot = None,
+    task: Annotated[list[str], typer.Option("--task", help="Tasks to check (default: all).")] = [],
+) -> None:
+    """Validate a LAMM_Dataset layout: every meta file, record and media file the tasks need."""
+    from lamm_bench import registry
+    from lamm_bench.console import print_rows
+    from lamm_bench.data import load_samples, resolve_data_root
+
+    root = resolve_data_root(data_root)
+    specs = registry.resolve_tasks(_split(task)) if task else list(registry.tasks().values())
+    rows, bad = [], 0
+    for spec in specs:
+        try:
+            samples, _ = load_samples(spec, root)
+            rows.append({"task": spec.name, "status": "ok", "samples": len(samples)})
+        except UserError as exc:
+            bad += 1
+            rows.append({"task": spec.name, "status": one_line(str(exc)), "samples": "-"})
+    print_rows(rows, ["task", "samples", "status"], f"Data root {root}")
+    if bad:
+        raise UserError(f"{bad} of {len(specs)} tasks cannot be loaded from {root}")
+
+
+@data_app.command("mini")
+def data_mini(
+    out: Annotated[Path, typer.Option("--out", help="Folder to create the mini data root in.")],
+    n: Annotated[int, typer.Option(help="Records per meta file.")] = 6,
+    seed: int = 0,
+) -> None:
+    """Write a small synthetic LAMM data root (every meta schema, real PNG files) for smoke runs."""
+    from lamm_bench.mini import write_mini_2d
+
+    write_mini_2d(out, n=n, seed=seed)
+    try:
+        from lamm_bench.mini3d import write_mini_3d
+    except ImportError:
+        write_mini_3d = None
+    if write_mini_3d is not None:
+        write_mini_3d(out, seed=seed)
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:
+    """Console entry point: maps user errors to exit 2 with a one-line message."""
+    try:
+        app()  # usage errors (unknown option, missing value) exit 2 inside
+    except UserError as exc:
+        sys.stderr.write(f"lamm-bench: error: {one_line(str(exc))}\n")
+        sys.exit(2)

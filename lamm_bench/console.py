@@ -1,0 +1,83 @@
+"""Everything the CLI shows on the terminal (rich): progress bars, result and score tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+
+class ProgressBars:
+    """One bar per task stage, with batches done/total, elapsed time and ETA (on stderr)."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("batches"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+            console=err, disable=not enabled,
+        )  # fmt: skip
+        self._bars: dict[str, Any] = {}
+
+    def __enter__(self) -> ProgressBars:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+    def update(self, label: str, done: int, total: int) -> None:
+        """Progress hook for the runner."""
+        if label not in self._bars:
+            self._bars[label] = self._progress.add_task(label, total=total)
+        self._progress.update(self._bars[label], completed=done, total=total)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def print_results(results: Sequence[Mapping[str, Any]], out_dir: Path) -> None:
+    """A summary table of a run and where its files are."""
+    table = Table(title="lamm-bench results")
+    for column in ("model", "task", "protocol", "paper metric", "value", "95% CI", "unparsed", "failed", "n"):
+        table.add_column(column)
+    for r in results:
+        ci = r["primary"]["ci95"]
+        table.add_row(
+            r["model"]["name"], r["task"]["name"], r["task"]["protocol"], r["paper_metric"]["name"],
+            _fmt(r["paper_metric"]["value"]), f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-",
+            str(r["unparsed"]), str(r["failed"]), str(r["task"]["n_samples"]),
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"results in {Path(out_dir) / 'results'}")
+
+
+def print_score(report: Mapping[str, Any], ci95: tuple[float, float] | None) -> None:
+    """The metrics of a `score` run."""
+    table = Table(title=f"{report['task']} (v{report['version']}, {report['protocol']} protocol, n={report['n']})")
+    table.add_column("metric")
+    table.add_column("value")
+    paper = report["paper_metric"]
+    table.add_row(f"paper: {paper['name']}", _fmt(paper["value"]) + (f"  (95% CI {ci95[0]:.2f}-{ci95[1]:.2f})" if ci95 else ""))
+    for name, value in report["metrics"].items():
+        table.add_row(name, _fmt(value))
+    table.add_row("unparsed answers", str(report["unparsed"]))
+    out.print(table)
+
+
+def print_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str) -> None:
+    """A plain table of dict rows."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_fmt(row.get(c, "")) for c in columns))
+    out.print(table)

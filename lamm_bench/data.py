@@ -1,0 +1,137 @@
+"""Loading LAMM meta files from a data root into ``Sample`` records, with schema validation.
+
+Layout (the LAMM_Dataset release): ``ROOT/2D_Benchmark/meta_file/<Task>_<Dataset>.json`` with image paths
+relative to ``ROOT/2D_Benchmark/``, and ``ROOT/3D_Benchmark/meta_file/...`` with ``pcl`` paths (``./scannet_pcls/
+...``) relative to ``ROOT/3D_Benchmark/``. Every problem is a ``UserError`` naming the file, the record and what
+is wrong; media paths that are absolute or escape the data root are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lamm_bench.errors import UserError
+from lamm_bench.records import Sample
+from lamm_bench.task import TaskSpec
+
+DATA_ENV = "LAMM_BENCH_DATA"
+
+
+@dataclass(frozen=True)
+class MetaFile:
+    """A meta file as read: where it is, its content hash, and its records."""
+
+    path: Path
+    sha256: str
+    records: list
+
+
+def resolve_data_root(data_root: str | os.PathLike | None) -> Path:
+    """The data root from ``--data-root`` or ``$LAMM_BENCH_DATA``; it must be an existing directory."""
+    raw = data_root if data_root is not None else os.environ.get(DATA_ENV)
+    if not raw:
+        raise UserError(f"no data root: pass --data-root DIR or set {DATA_ENV} (the LAMM_Dataset folder)")
+    root = Path(raw).expanduser()
+    if not root.is_dir():
+        raise UserError(f"data root {root} does not exist or is not a directory")
+    return root.resolve()
+
+
+def read_meta_file(path: Path) -> MetaFile:
+    """Read and hash a meta file; it must be a JSON list of objects."""
+    if not path.is_file():
+        raise UserError(f"meta file not found: {path}")
+    raw = path.read_bytes()
+    try:
+        records = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(records, list):
+        raise UserError(f"{path}: expected a JSON list of records, found {type(records).__name__}")
+    return MetaFile(path=path, sha256=hashlib.sha256(raw).hexdigest(), records=records)
+
+
+def _record_label(index: int, record: dict) -> str:
+    return f"record {index}" + (f" (id {record['id']!r})" if "id" in record else "")
+
+
+def _check_fields(meta: Path, index: int, record: object, task: TaskSpec, media_key: str) -> None:
+    if not isinstance(record, dict):
+        raise UserError(f"{meta}: record {index} is a {type(record).__name__}, expected an object")
+    where = f"{meta}: {_record_label(index, record)}"
+    wanted = {media_key: str, "query": str, **task.required_fields}
+    for name, kind in wanted.items():
+        if name not in record:
+            raise UserError(f"{where}: missing field {name!r} (task {task.name} needs {', '.join(wanted)})")
+        value = record[name]
+        # bool is an int in Python, but never a valid count/index here
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+            expected = " or ".join(k.__name__ for k in _as_tuple(kind))
+            raise UserError(f"{where}: field {name!r} should be {expected}, found {type(value).__name__}")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def resolve_media(base: Path, relative: str, *, where: str, check_exists: bool = True) -> Path:
+    """Resolve a media path from a meta file against its benchmark folder, refusing escapes."""
+    rel = relative[2:] if relative.startswith("./") else relative
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or Path(rel).is_absolute() or ".." in pure.parts:
+        raise UserError(f"{where}: media path {relative!r} is absolute or leaves the data root")
+    path = base / rel
+    if check_exists and not path.is_file():
+        raise UserError(f"{where}: media file not found: {path}")
+    return path
+
+
+def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tuple[list[Sample], list[MetaFile]]:
+    """Load and validate every record of the task's meta files.
+
+    Returns:
+        The samples in meta-file order, and the meta files read (for fingerprints).
+    """
+    bench = root / ("2D_Benchmark" if task.modality == "2d" else "3D_Benchmark")
+    media_key = "image" if task.modality == "2d" else "pcl"
+    pooled = len(task.meta_files) > 1
+    samples: list[Sample] = []
+    metas: list[MetaFile] = []
+    seen: set[str] = set()
+    for rel in task.meta_files:
+        meta = read_meta_file(root / rel)
+        metas.append(meta)
+        stem = meta.path.stem
+        for index, record in enumerate(meta.records):
+            _check_fields(meta.path, index, record, task, media_key)
+            where = f"{meta.path}: {_record_label(index, record)}"
+            local_id = str(record["id"]) if "id" in record else str(index)
+            sample_id = f"{stem}:{local_id}" if pooled else local_id
+            if sample_id in seen:
+                raise UserError(f"{where}: duplicate sample id {sample_id!r}")
+            seen.add(sample_id)
+            media = str(resolve_media(bench, record[media_key], where=where, check_exists=check_media))
+            target = {k: v for k, v in record.items() if k not in ("id", media_key, "query")}
+            samples.append(
+                Sample(
+                    id=sample_id,
+                    source=stem,
+                    query=record["query"],
+                    target=target,
+                    images=(media,) if media_key == "image" else (),
+                    point_cloud=media if media_key == "pcl" else None,
+                )
+            )
+    return samples, metas
+
+
+def select(samples: Sequence[Sample], limit: int | None) -> list[Sample]:
+    """The first ``limit`` samples (all when ``limit`` is None)."""
+    if limit is not None and limit < 0:
+        raise UserError(f"--limit must be positive, got {limit}")
+    return list(samples if limit is None else samples[:limit])

@@ -1,0 +1,209 @@
+"""The runner: tasks x model -> batched inference with a resumable store -> scores -> result files.
+
+It owns batching (length-sorted), the per-batch flushed store and resume, sharding across ``torchrun`` ranks,
+progress, seeding and timing. Everything is validated (tasks, data, model capabilities) before any weight is
+loaded, so a typo costs a second, not a model load.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lamm_bench import distributed, registry
+from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
+from lamm_bench.data import MetaFile, load_samples, resolve_data_root, select
+from lamm_bench.errors import UserError
+from lamm_bench.records import Request, Response, Sample
+from lamm_bench.results import build_result, fingerprint, task_fingerprint, write_result
+from lamm_bench.scoring import score_predictions
+from lamm_bench.store import PredictionStore, StoredResponse
+from lamm_bench.task import TaskSpec
+
+log = logging.getLogger(__name__)
+
+ProgressHook = Callable[[str, int, int], None]
+"""Called as (description, done, total) after every batch."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How to run: where data and outputs live, batching, seed."""
+
+    data_root: Path
+    out_dir: Path = Path("leaderboard")
+    limit: int | None = None
+    batch_size: int = 8
+    seed: int = 0
+    write: bool = True
+    progress: ProgressHook | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PreparedTask:
+    """A task with its validated samples (this rank's shard) and meta files."""
+
+    spec: TaskSpec
+    samples: list[Sample]
+    all_samples: list[Sample]
+    metas: list[MetaFile]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and (if already imported) torch."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _needs(task: PreparedTask) -> set[str]:
+    needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
+    if task.all_samples:
+        first = task.spec.stages[0](task.all_samples[0], {}, 0)
+        needs |= {GENERATE if r.kind == "generate" else CHOICE for r in first}
+    return needs
+
+
+def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTask]) -> None:
+    """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds)."""
+    for task in tasks:
+        missing = _needs(task) - set(adapter.capabilities)
+        if missing:
+            raise UserError(
+                f"model {model_name!r} cannot run task {task.spec.name!r}: it does not support "
+                f"{', '.join(sorted(missing))} (it supports {', '.join(sorted(adapter.capabilities))})"
+            )
+
+
+def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[PreparedTask]:
+    """Resolve names and load/validate every task's data (this rank's shard)."""
+    rank, world = distributed.rank_and_world()
+    prepared = []
+    for spec in registry.resolve_tasks(task_names):
+        samples, metas = load_samples(spec, settings.data_root)
+        chosen = select(samples, settings.limit)
+        prepared.append(PreparedTask(spec, chosen[rank::world], chosen, metas))
+    return prepared
+
+
+def store_for(settings: RunSettings, model_name: str, model_fp: str, task: PreparedTask, rank: int) -> PredictionStore:
+    key = fingerprint([model_fp, task_fingerprint(task.spec, task.metas), settings.seed])[:16]
+    return PredictionStore(settings.out_dir / "store" / model_name / task.spec.name / f"{key}.rank{rank}.jsonl")
+
+
+def _call(adapter: Any, batch: Sequence[Request]) -> list[Response]:
+    kind = batch[0].kind
+    responses = adapter.generate(batch) if kind == "generate" else adapter.score_choices(batch)
+    if len(responses) != len(batch):
+        raise RuntimeError(f"adapter returned {len(responses)} responses for {len(batch)} requests")
+    return list(responses)
+
+
+def _batches(requests: list[Request], size: int) -> list[list[Request]]:
+    # Length-sorted (longest first) so padding is minimal and an out-of-memory shows in the first batch;
+    # requests of different kinds never share a batch.
+    ordered = sorted(requests, key=lambda r: (r.kind, -len(r.text), r.sample_id, r.key))
+    out: list[list[Request]] = []
+    for r in ordered:
+        if out and len(out[-1]) < size and out[-1][0].kind == r.kind:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
+
+
+def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request] | None:
+    """A stage's requests for a sample, or None when it needs an earlier response that is missing (failed)."""
+    try:
+        return list(stage(sample, previous, seed))
+    except KeyError:
+        return None
+
+
+def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
+    """Answer every request of every stage that the store does not have yet; returns timing counts."""
+    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
+    for number, stage in enumerate(task.spec.stages, start=1):
+        answered = _responses_by_sample(store.read())
+        requests: list[Request] = []
+        for sample in task.samples:
+            previous = answered.get(sample.id, {})
+            built = _build(stage, sample, previous, settings.seed) or []
+            requests += [r for r in built if r.key not in previous]
+        batches = _batches(requests, settings.batch_size)
+        label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"
+        for index, batch in enumerate(batches, start=1):
+            start = time.perf_counter()
+            responses = _call(adapter, batch)
+            stats["inference_seconds"] += time.perf_counter() - start
+            stats["new_requests"] += len(batch)
+            stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
+            store.append(StoredResponse.of(q.sample_id, q.key, r) for q, r in zip(batch, responses))
+            if settings.progress:
+                settings.progress(label, index, len(batches))
+    return stats
+
+
+def _responses_by_sample(done: Mapping[tuple[str, str], StoredResponse]) -> dict[str, dict[str, str]]:
+    by_sample: dict[str, dict[str, str]] = {}
+    for (sid, key), entry in done.items():
+        by_sample.setdefault(sid, {})[key] = entry.text
+    return by_sample
+
+
+def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int):
+    """Assemble each sample's prediction from its stored responses; a sample missing any response is failed."""
+    answered = _responses_by_sample(done)
+    predictions: dict[str, Any] = {}
+    failed: set[str] = set()
+    for sample in task.all_samples:
+        responses = answered.get(sample.id, {})
+        plans = [_build(stage, sample, responses, seed) for stage in task.spec.stages]
+        if all(p is not None and all(r.key in responses for r in p) for p in plans):
+            predictions[sample.id] = task.spec.assemble(sample, responses)
+        else:
+            failed.add(sample.id)
+    return predictions, failed
+
+
+def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, settings: RunSettings) -> dict:
+    """Run (or resume) one task and, on rank 0, score it and write its result."""
+    rank, world = distributed.rank_and_world()
+    model_name = model_info["name"]
+    store = store_for(settings, model_name, model_info["fingerprint"], task, rank)
+    stats = run_inference(adapter, task, store, settings)
+    distributed.barrier()
+    done: dict[tuple[str, str], StoredResponse] = {}
+    for r in range(world):
+        done.update(store_for(settings, model_name, model_info["fingerprint"], task, r).read())
+    predictions, failed = collect_predictions(task, done, settings.seed)
+    if failed:
+        log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
+                    task.spec.name, len(failed), len(task.all_samples))
+    outcome = score_predictions(task.spec, task.all_samples, predictions, failed=failed, seed=settings.seed)
+    seconds = stats["inference_seconds"]
+    throughput = {
+        **stats,
+        "requests_per_second": stats["new_requests"] / seconds if seconds else None,
+        "tokens_per_second": stats["new_tokens"] / seconds if seconds and stats["new_tokens"] else None,
+        "world_size": world,
+        "batch_size": settings.batch_size,
+    }
+    result = build_result(
+        model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
+        n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
+        device=model_info["description"].get("device"),
+        limit=settings.limit,
+    )  # fmt: skip
+    if settings.write and rank == 0:
+        write_result(settings.out_dir, result, outcome.per_sample)
+    return result

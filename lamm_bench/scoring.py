@@ -1,0 +1,104 @@
+"""Scoring a task's predictions: per-sample scores, aggregate metrics, the paper number, a bootstrap CI.
+
+Shared by ``lamm-bench run`` (predictions from the store) and ``lamm-bench score`` (predictions from a file),
+so both give the same numbers for the same answers. Pure apart from the task's metric functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lamm_bench.metrics import higher_is_better
+from lamm_bench.records import Sample, SampleScore
+from lamm_bench.task import TaskSpec
+
+BOOTSTRAP_SAMPLES = 1000
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """Everything a result file says about the numbers of one task."""
+
+    metrics: dict[str, float]
+    """Every metric, honest names, percent (counting errors raw)."""
+    paper_value: float
+    """The number the LAMM reference computes (``metrics[task.paper_metric[1]]``)."""
+    primary: str
+    """Metric with the confidence interval."""
+    ci95: tuple[float, float] | None
+    """Percentile bootstrap 95% interval of the primary metric (None for corpus-level metrics)."""
+    unparsed: int
+    """Samples whose answer yielded nothing usable."""
+    failed: int
+    """Samples the model did not answer (adapter errors); scored as empty answers."""
+    per_sample: list[dict[str, Any]]
+    """One row per sample: id, prediction, parsed answer, per-sample values, flags."""
+
+
+def empty_prediction(task: TaskSpec) -> Any:
+    """What an unanswered sample is scored as."""
+    return {} if task.prediction_kind == "mapping" else ""
+
+
+def bootstrap_ci(
+    task: TaskSpec, scores: Sequence[SampleScore], *, seed: int, n_boot: int = BOOTSTRAP_SAMPLES
+) -> tuple[float, float] | None:
+    """95% percentile bootstrap interval of the task's primary metric over samples (seeded)."""
+    import numpy as np
+
+    key = task.primary_metric
+    if not scores or key not in task.aggregate(scores[:1]):
+        return None
+    rng = np.random.default_rng(seed)
+    n = len(scores)
+    values = np.empty(n_boot)
+    for b in range(n_boot):
+        values[b] = task.aggregate([scores[i] for i in rng.integers(0, n, size=n)])[key]
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def score_predictions(
+    task: TaskSpec,
+    samples: Sequence[Sample],
+    predictions: Mapping[str, Any],
+    *,
+    failed: Collection[str] = (),
+    seed: int = 0,
+    n_boot: int = BOOTSTRAP_SAMPLES,
+) -> TaskOutcome:
+    """Score every sample; a sample missing from ``predictions`` must be listed in ``failed``."""
+    scores: list[SampleScore] = []
+    rows: list[dict[str, Any]] = []
+    ordered_predictions = []
+    for sample in samples:
+        prediction = predictions.get(sample.id, empty_prediction(task))
+        score = task.score_sample(sample, prediction)
+        scores.append(score)
+        ordered_predictions.append(prediction)
+        rows.append(
+            {
+                "id": sample.id,
+                "prediction": prediction,
+                "parsed": score.parsed,
+                "scores": dict(score.values),
+                "unparsed": score.unparsed,
+                "failed": sample.id in failed,
+            }
+        )
+    metrics = task.aggregate(scores)
+    if task.corpus_metrics is not None:
+        metrics.update(task.corpus_metrics(samples, ordered_predictions))
+    for name in metrics:
+        higher_is_better(name)  # every reported metric must have a registered direction
+    return TaskOutcome(
+        metrics=metrics,
+        paper_value=metrics[task.paper_metric[1]],
+        primary=task.primary_metric,
+        ci95=bootstrap_ci(task, scores, seed=seed, n_boot=n_boot),
+        unparsed=sum(s.unparsed for s in scores),
+        failed=sum(1 for s in samples if s.id in failed),
+        per_sample=rows,
+    )

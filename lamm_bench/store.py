@@ -1,0 +1,107 @@
+"""The append-only prediction store that makes runs resumable.
+
+One JSONL file per (model fingerprint, task fingerprint, seed, rank); one line per answered request, keyed by
+sample id and request key, appended and flushed (and fsync'ed) after every batch. Killing a run loses at most the
+batch in flight; a torn last line (the process died mid-write) is ignored and cut off before the next append.
+Failed requests are stored too, but do not count as done, so a re-run retries them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lamm_bench.records import Response
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """One answered request as kept in the store."""
+
+    sample_id: str
+    key: str
+    text: str
+    error: str | None = None
+    n_tokens: int | None = None
+    option_scores: list[float] | None = None
+
+    @classmethod
+    def of(cls, sample_id: str, key: str, response: Response) -> StoredResponse:
+        scores = list(response.option_scores) if response.option_scores is not None else None
+        return cls(sample_id, key, response.text, response.error, response.n_tokens, scores)
+
+
+class PredictionStore:
+    """A JSONL file of ``StoredResponse`` lines."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def read(self) -> dict[tuple[str, str], StoredResponse]:
+        """The successful responses by (sample id, key); later lines win; torn or foreign lines are skipped."""
+        done: dict[tuple[str, str], StoredResponse] = {}
+        if not self.path.exists():
+            return done
+        with self.path.open("rb") as fh:
+            lines = fh.read().split(b"\n")
+        # The last element is b"" after a complete final line, or a torn fragment: ignore it either way.
+        for number, line in enumerate(lines[:-1], start=1):
+            try:
+                entry = StoredResponse(**json.loads(line))
+            except (ValueError, TypeError):
+                log.warning("%s:%d: unreadable store line skipped", self.path, number)
+                continue
+            if entry.error is None:
+                done[(entry.sample_id, entry.key)] = entry
+            else:
+                done.pop((entry.sample_id, entry.key), None)
+        return done
+
+    def read_failures(self) -> dict[tuple[str, str], StoredResponse]:
+        """Requests whose latest stored response is a failure."""
+        latest: dict[tuple[str, str], StoredResponse] = {}
+        if self.path.exists():
+            for line in self.path.read_bytes().split(b"\n")[:-1]:
+                try:
+                    entry = StoredResponse(**json.loads(line))
+                except (ValueError, TypeError):
+                    continue
+                latest[(entry.sample_id, entry.key)] = entry
+        return {k: v for k, v in latest.items() if v.error is not None}
+
+    def _cut_torn_tail(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb+") as fh:
+            data = fh.read()
+            if not data.endswith(b"\n"):
+                fh.truncate(data.rfind(b"\n") + 1)
+
+    def append(self, entries: Iterable[StoredResponse]) -> None:
+        """Append entries durably (flush + fsync), one JSON line each."""
+        payload = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in entries)
+        if not payload:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._cut_torn_tail()
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that readers see either the old content or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
