@@ -1,0 +1,179 @@
+"""Render ``leaderboard/README.md`` (and ``chart.png``) from ``leaderboard/results/**/*.json`` alone.
+
+Pure and deterministic: the same result files give byte-identical output (no timestamps, sorted everything,
+PNG metadata stripped). One table per (modality, protocol): models x tasks with the paper metric's label and
+direction, the best measured value per column in bold, and -- for the paper protocol -- the LAMM paper's
+published numbers as separately marked reference rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lamm_bench.errors import UserError
+from lamm_bench.published import LOWER_IS_BETTER, PAPER_2D_TASKS, PAPER_3D_TASKS, PAPER_LABELS, PUBLISHED
+from lamm_bench.store import atomic_write_text
+
+CHART = "chart.png"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One rendered table's content."""
+
+    title: str
+    tasks: tuple[str, ...]
+    protocol: str
+    rows: dict[str, dict[str, Mapping[str, Any]]]  # model -> task -> result
+
+
+def load_results(results_dir: Path) -> list[dict[str, Any]]:
+    """Every result file under ``results_dir`` (sorted by path); a malformed one is a user error."""
+    out = []
+    for path in sorted(Path(results_dir).glob("*/*.json")):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+            result["model"]["name"], result["task"]["name"], result["paper_metric"]["value"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{path}: not a lamm-bench result file ({exc})") from None
+        out.append(result)
+    return out
+
+
+def build_tables(results: Sequence[Mapping[str, Any]]) -> list[Table]:
+    """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables."""
+    buckets: dict[tuple[str, str], dict[str, dict[str, Mapping[str, Any]]]] = {}
+    for r in results:
+        key = (r["task"]["modality"], r["task"]["protocol"])
+        buckets.setdefault(key, {}).setdefault(r["model"]["name"], {})[r["task"]["name"]] = r
+    tables = []
+    for modality, protocol, fixed in (("2d", "paper", PAPER_2D_TASKS), ("3d", "paper", PAPER_3D_TASKS),
+                                      ("2d", "chef", ()), ("3d", "chef", ())):  # fmt: skip
+        rows = buckets.get((modality, protocol), {})
+        if not rows and not fixed:
+            continue
+        seen = sorted({t for per_task in rows.values() for t in per_task} - set(fixed))
+        title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
+        tables.append(Table(title, tuple(fixed) + tuple(seen), protocol, dict(sorted(rows.items()))))
+    return tables
+
+
+def _column_info(table: Table, task: str) -> tuple[str, bool]:
+    """(paper metric label, higher is better) for a column."""
+    for per_task in table.rows.values():
+        if task in per_task:
+            r = per_task[task]
+            return r["paper_metric"]["name"], r["higher_is_better"].get(r["paper_metric"].get("key", ""), True)
+    return PAPER_LABELS.get(task, "?"), task not in LOWER_IS_BETTER
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.2f}"
+    return str(value) if value is not None else "–"
+
+
+def render_table(table: Table) -> list[str]:
+    """Markdown lines of one table, its reference rows and its column legend."""
+    heads = [f"{t}<br>{_column_info(table, t)[0]} {'↑' if _column_info(table, t)[1] else '↓'}" for t in table.tasks]
+    lines = [f"## {table.title}", "", "| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    best: dict[str, float] = {}
+    for task in table.tasks:
+        values = [per[task]["paper_metric"]["value"] for per in table.rows.values() if task in per]
+        if values:
+            best[task] = max(values) if _column_info(table, task)[1] else min(values)
+    for model, per_task in table.rows.items():
+        cells = []
+        for task in table.tasks:
+            value = per_task[task]["paper_metric"]["value"] if task in per_task else None
+            text = _fmt(value)
+            cells.append(f"**{text}**" if value is not None and value == best.get(task) and len(table.rows) > 1 else text)
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    if table.protocol == "paper":
+        for row in PUBLISHED:
+            if any(t in row.values for t in table.tasks):
+                # published numbers as printed (no padding: 0.158 stays 0.158)
+                cells = [f"*{row.values[t]:g}*" if isinstance(row.values.get(t), float | int) else
+                         f"*{row.values[t]}*" if t in row.values else "–" for t in table.tasks]  # fmt: skip
+                lines.append(f"| *{row.label}* | " + " | ".join(cells) + " |")
+    lines += ["", *_legend(table), ""]
+    return lines
+
+
+def _legend(table: Table) -> list[str]:
+    lines = ["| column | protocol | version | paper metric | computed as | samples |", "|---|---|---|---|---|---|"]
+    for task in table.tasks:
+        results = [per[task] for per in table.rows.values() if task in per]
+        if not results:
+            lines.append(f"| {task} | {table.protocol} | – | {PAPER_LABELS.get(task, '?')} | (no results yet) | – |")
+            continue
+        versions = ", ".join(sorted({r["task"]["version"] for r in results}))
+        keys = ", ".join(sorted({r["paper_metric"].get("key", "?") for r in results}))
+        counts = ", ".join(str(n) for n in sorted({r["task"]["n_samples"] for r in results}))
+        lines.append(f"| {task} | {table.protocol} | {versions} | {results[0]['paper_metric']['name']} | `{keys}` | {counts} |")
+    if table.protocol == "paper":
+        lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
+                  "the best measured value per column."]  # fmt: skip
+    return lines
+
+
+def render_markdown(results: Sequence[Mapping[str, Any]], *, chart: bool) -> str:
+    """The whole README text."""
+    lines = [
+        "# LAMM benchmark leaderboard",
+        "",
+        "Generated by `lamm-bench leaderboard` from `results/` — do not edit by hand. Each cell is the task's paper "
+        "metric as the LAMM reference code computes it (`paper_metric` in the result file); every honest metric, "
+        "its confidence interval and the per-sample answers are in `results/<model>/<task>.json` and "
+        "`.predictions.jsonl`.",
+        "",
+    ]
+    if chart:
+        lines += [f"![models across tasks]({CHART})", ""]
+    for table in build_tables(results):
+        lines += render_table(table)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_chart(results: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """Small multiples: one panel per task, one bar per model (paper metric), deterministic PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_task: dict[str, dict[str, float]] = {}
+    for r in results:
+        by_task.setdefault(r["task"]["name"], {})[r["model"]["name"]] = r["paper_metric"]["value"]
+    tasks = sorted(by_task)
+    cols = min(4, len(tasks))
+    rows = -(-len(tasks) // cols)
+    with plt.rc_context({"svg.hashsalt": "lamm-bench", "font.size": 8}):
+        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 0.5 + 0.45 * rows * max(2, len(by_task[tasks[0]]))),
+                                 squeeze=False)  # fmt: skip
+        for ax, task in zip(axes.flat, tasks):
+            models = sorted(by_task[task])
+            ax.barh(models, [by_task[task][m] for m in models], color="#4c72b0")
+            ax.set_title(task)
+            ax.invert_yaxis()
+        for ax in list(axes.flat)[len(tasks):]:
+            ax.axis("off")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
+        plt.close(fig)
+
+
+def write_leaderboard(out_dir: Path) -> Path:
+    """Render ``out_dir/README.md`` (and the chart when there are results); returns the README path."""
+    out_dir = Path(out_dir)
+    results = load_results(out_dir / "results")
+    if results:
+        write_chart(results, out_dir / CHART)
+    readme = out_dir / "README.md"
+    atomic_write_text(readme, render_markdown(results, chart=bool(results)))
+    return readme

@@ -1,0 +1,69 @@
+"""Numbers published by the LAMM paper (README of ``OpenGVLab/LAMM@3085eef`` and the project site), per task.
+
+Shown on the leaderboard as reference rows, never mixed with measured results. A value is a float, or a string
+for what the paper printed instead of a number ("Failed", "N/A"). Tasks are lamm-bench's paper-protocol names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """One reference row: who, from where, and its numbers by task."""
+
+    label: str
+    source: str
+    values: dict[str, float | str]
+
+
+PAPER_2D_TASKS = (
+    "cifar10", "voc2012", "scienceqa", "ai2d", "flickr30k", "ucmerced", "fsc147", "svt",
+    "celeba-smile", "celeba-hair", "lsp", "binary-loc",
+)  # fmt: skip
+PAPER_3D_TASKS = ("scannet-det", "scanrefer", "scanqa")
+
+_PAPER = "LAMM paper table (README @3085eef)"
+
+PUBLISHED: tuple[PublishedRow, ...] = (
+    PublishedRow("LAMM-13B (paper)", _PAPER, {
+        "cifar10": 37.9, "voc2012": 7.20, "scienceqa": 49.88, "ai2d": 20.92, "flickr30k": 2.56, "ucmerced": 18.23,
+        "fsc147": 46.88, "svt": 29.14, "celeba-smile": 57.60, "celeba-hair": 56.96, "lsp": "Failed",
+        "binary-loc": 36.53, "scannet-det": 8.2, "scanrefer": "Failed", "scanqa": 24.90,
+    }),
+    PublishedRow("LAMM-13B v1 (paper, arXiv v1)", "README @8b5ccdf", {
+        "cifar10": 34.5, "voc2012": 4.82, "scienceqa": 47.15, "ai2d": 19.5, "flickr30k": 0.70, "ucmerced": 13,
+        "fsc147": 53.97, "svt": 4.2, "celeba-smile": 51.3, "celeba-hair": 30.48, "lsp": "Failed",
+        "binary-loc": 31.2, "scannet-det": 9.3, "scanrefer": "Failed", "scanqa": 26.54,
+    }),
+    PublishedRow("LLaVA (paper)", _PAPER, {
+        "cifar10": 60.83, "voc2012": 1.42, "scienceqa": 40.5, "ai2d": 18.13, "flickr30k": 6.65, "ucmerced": 47,
+        "fsc147": 56.2, "svt": 37.78, "celeba-smile": "Failed", "celeba-hair": 46.42, "lsp": "Failed",
+        "binary-loc": 14.73,
+    }),
+    PublishedRow("MiniGPT4 (paper)", _PAPER, {
+        "cifar10": 46.22, "voc2012": 0.92, "scienceqa": 43.43, "ai2d": "Failed", "flickr30k": 5.1, "ucmerced": 33.6,
+        "fsc147": "Failed", "svt": 16.97, "celeba-smile": 66.36, "celeba-hair": 43.47, "lsp": "Failed",
+        "binary-loc": 13.12,
+    }),
+    PublishedRow("mPLUG-owl (paper)", _PAPER, {
+        "cifar10": 42.5, "voc2012": 0.158, "scienceqa": 36.39, "ai2d": 19.31, "flickr30k": 2.74, "ucmerced": 32.5,
+        "fsc147": 60.67, "svt": 30.39, "celeba-smile": "Failed", "celeba-hair": 40.93, "lsp": "Failed",
+        "binary-loc": 4.42,
+    }),
+    PublishedRow("Task SOTA (paper)", _PAPER, {
+        "cifar10": 99.5, "voc2012": 97.2, "scienceqa": 92.53, "ai2d": "N/A", "flickr30k": 30.1, "ucmerced": 100,
+        "fsc147": 10.79, "svt": 97.9, "celeba-smile": "N/A", "celeba-hair": "N/A", "lsp": 99.5,
+        "scannet-det": 63.2, "scanrefer": 54.59, "scanqa": "N/A",
+    }),
+)  # fmt: skip
+
+PAPER_LABELS = {
+    "cifar10": "Acc", "voc2012": "mAP", "scienceqa": "Acc", "ai2d": "Acc", "flickr30k": "BLEU4", "ucmerced": "Acc",
+    "fsc147": "MAE", "svt": "Word Acc", "celeba-smile": "Acc", "celeba-hair": "Acc", "lsp": "PCK",
+    "binary-loc": "Binary-Loc", "scannet-det": "mAP@0.5", "scanrefer": "Acc@0.5", "scanqa": "Acc",
+}  # fmt: skip
+"""The paper table's column labels (used when no result for the task exists yet)."""
+
+LOWER_IS_BETTER = frozenset({"fsc147"})

@@ -1,0 +1,41 @@
+"""`lamm-bench leaderboard`: golden README from fixture results, deterministic chart, bad result files."""
+
+import shutil
+from pathlib import Path
+
+from conftest import run_cli
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "leaderboard"
+
+
+def test_readme_matches_golden_and_output_is_deterministic(tmp_path):
+    shutil.copytree(FIXTURES / "results", tmp_path / "results")
+    proc = run_cli("leaderboard", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    readme = (tmp_path / "README.md").read_text()
+    assert readme == (FIXTURES / "README.golden.md").read_text()
+    chart = (tmp_path / "chart.png").read_bytes()
+    assert chart.startswith(b"\x89PNG")
+    assert run_cli("leaderboard", "--out", str(tmp_path)).returncode == 0
+    assert (tmp_path / "README.md").read_text() == readme and (tmp_path / "chart.png").read_bytes() == chart
+
+
+def test_golden_content_is_what_it_should_be():
+    text = (FIXTURES / "README.golden.md").read_text()
+    # best measured value in bold per column, lower-is-better respected for MAE, ties both bold
+    assert "| model-a | 41.50 | – | **50.00** |" in text and "| model-b | **55.25** | – | **50.00** |" in text
+    assert "**30.12**" in text and "| 45.00 |" in text
+    # published reference rows are marked and never bold; versions per column are listed
+    assert "| *LAMM-13B (paper)* | *37.9* |" in text and "*0.158*" in text
+    assert "| scienceqa | paper | 1, 2 | Acc | `accuracy` | 2017 |" in text
+    # separate tables per modality and protocol
+    assert "## 3D tasks, LAMM paper protocol" in text and "## 2D tasks, ChEF protocol" in text
+
+
+def test_malformed_result_file_is_a_user_error(tmp_path):
+    bad = tmp_path / "results" / "m" / "t.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("{}")
+    proc = run_cli("leaderboard", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "not a lamm-bench result file" in proc.stderr
+    assert not (tmp_path / "README.md").exists()
