@@ -2,5 +2,5 @@
 
 GROUPS = {
     "lamm2d": ("cifar10", "scienceqa"),
-    "lamm": ("lamm2d",),
+    "lamm": ("lamm2d", "lamm3d"),
 }

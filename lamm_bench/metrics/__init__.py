@@ -15,12 +15,15 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "recall": True,
     "precision": True,
     "f1": True,
+    "f1_with_category": True,
     "recall_with_category": True,
     "precision_with_category": True,
     "recall_without_category": True,
     "precision_without_category": True,
     "ap": True,
     "acc": True,
+    "acc_reference": True,  # 3D grounding with the paper-era (unclamped) IoU
+    "recall_reference": True,  # detection recall as LAMM computes it (label anywhere, any box)
     # keypoints
     "pck": True,
     "pck_reference": True,

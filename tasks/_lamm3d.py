@@ -1,0 +1,132 @@
+"""Shared pieces of the LAMM 3D tasks: system messages (verbatim, per era), point-cloud requests, ground-truth checks.
+
+System messages: paper era from ``OpenGVLab/LAMM`` ``src/datasets/system_msg.py`` (stored version at commit
+``83fbcb14c33d60fbfcc287e83a1a62a06d842596``, the paper-era benchmark code beside ``common_eval_3d.py``); ChEF era
+from ``src/ChEF/scenario/lamm_sysmsg.py`` (stored version at ``a37628914ce56ee458207dc1350464d457032320``). They
+differ in two places: grounding boxes are ``[x1, y1, z1, length, width, height]`` in the paper era and
+``[x, y, z, length, width, height]`` in ChEF, and the paper-era VQA message misspells "questioon". Both typos
+and the leading/trailing newlines are kept on purpose: the model was tuned on these texts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lamm_bench.errors import UserError
+from lamm_bench.pointcloud import LAMM_NUM_POINTS
+from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
+from lamm_bench.task import Stage
+
+_MULTIMODAL = (
+    "You are a multimodal language model. You are able to understand the visual content that the user provides, "
+    "and assist the user with a variety of tasks using natural language.\n"
+)
+_BOX_MEANING = (
+    "with floating numbers in unit of meters. These values correspond to the center x, center y, center z, "
+    "bounding box length, bounding box width and bounding box height. To generate accurate answers, you must be "
+    "able to understand the content of point clouds and comprehend the meaning of questions.\n"
+)
+
+DETECTION3D_SYS = (
+    "\n" + _MULTIMODAL + "You are now performing an object detection task, and your goal is to locate all instances "
+    "of objects in a point cloud, such as furniture, transportations, or other objects, and give the corresponding "
+    "coordinates. These coordinates are in the form of bounding boxes, represented as (x1, y1, z1, length, width, "
+    "height) " + _BOX_MEANING
+)
+"""3D detection system message (identical in both eras)."""
+
+
+def _vg3d(box_form: str) -> str:
+    return (
+        "\n" + _MULTIMODAL + "You are now performing an visual grounding task, and your goal is to locate the "
+        "instances of objects I want with the given description in a point cloud, such as furniture, or other "
+        "objects, and give the corresponding coordinates. These coordinates are in the form of bounding boxes, "
+        f"represented as {box_form} " + _BOX_MEANING
+    )
+
+
+VG3D_SYS_PAPER = _vg3d("[x1, y1, z1, length, width, height]")
+"""3D grounding system message, paper era."""
+VG3D_SYS_CHEF = _vg3d("[x, y, z, length, width, height]")
+"""3D grounding system message, ChEF era."""
+
+
+def _vqa3d(question: str) -> str:
+    return (
+        "\n" + _MULTIMODAL + f"You are now performing an visual {question} and answering task, and your goal is to "
+        "generate natural language answers that accurately solve the question. In order to generate accurate "
+        "answers to questions about visual content, you must be able to understand the content of point cloud, "
+        "understand the meaning of questions, and perform complex reasoning processes.\n"
+    )
+
+
+VQA3D_SYS_PAPER = _vqa3d("questioon")
+"""3D VQA system message, paper era (with its typo)."""
+VQA3D_SYS_CHEF = _vqa3d("question")
+"""3D VQA system message, ChEF era."""
+
+DETECTION3D_QS = "Identify all the objects in the point cloud and provide their positions. "
+DETECTION3D_INS = (
+    "Your answer needs to give the object name and the bounding box of the object. The bounding box should be "
+    "represented as [x1, y1, z1, length, width, height] with floating numbers in unit of meters. These values "
+    "correspond to the center x, center y, center z, bounding box length, bounding box width and bounding box "
+    "height. "
+)
+VG3D_QS = "Locate the object described by the given caption. "
+
+CHEF_3D = GenerationSettings(max_new_tokens=128)
+"""ChEF's 3D recipes: the ``Direct3D`` inferencer ignores the recipe and the model's default of 128 applies; greedy."""
+
+POINT_EXTRA: Mapping[str, Any] = {"num_points": LAMM_NUM_POINTS}
+"""Recorded in results: points drawn per scene (seeded; with replacement only when a scene has fewer)."""
+
+
+def with_points(stage: Stage, num_points: int = LAMM_NUM_POINTS) -> Stage:
+    """Wrap a request plan so every request asks the adapter for ``num_points`` points of the sample's scene."""
+
+    def stage_3d(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+        return [dataclasses.replace(r, num_points=num_points) for r in stage(sample, previous, seed)]
+
+    stage_3d.__name__ = getattr(stage, "__name__", "stage") + "_3d"
+    return stage_3d
+
+
+def _box(value: Any, sample: Sample, what: str) -> list[float]:
+    ok = (
+        isinstance(value, list)
+        and len(value) == 6
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    )
+    if not ok:
+        raise UserError(f"{sample.source}: sample {sample.id}: {what} should be [cx, cy, cz, l, w, h], got {value!r}")
+    return [float(v) for v in value]
+
+
+def detection_objects(sample: Sample) -> list[dict[str, Any]]:
+    """The sample's ``object`` list, checked: each ``{"label": str, "bbox": [cx, cy, cz, l, w, h]}``."""
+    objects = sample.target["object"]
+    out = []
+    for i, obj in enumerate(objects):
+        if not isinstance(obj, dict) or not isinstance(obj.get("label"), str):
+            raise UserError(f"{sample.source}: sample {sample.id}: object {i} should have a string 'label'")
+        out.append({"label": obj["label"], "bbox": _box(obj.get("bbox"), sample, f"object {i} 'bbox'")})
+    return out
+
+
+def grounding_box(sample: Sample) -> list[float]:
+    """The sample's one target box: ``object`` as ``[cx, cy, cz, l, w, h]`` (also accepted: ``{"bbox": ...}`` or a
+    one-element list of either, since the record schema is reconstructed, not published)."""
+    obj = sample.target["object"]
+    if isinstance(obj, list) and len(obj) == 1 and isinstance(obj[0], (list, dict)):
+        obj = obj[0]
+    if isinstance(obj, dict):
+        obj = obj.get("bbox")
+    return _box(obj, sample, "'object'")
+
+
+def unparsed_rate(scores: Sequence[SampleScore]) -> float:
+    """Percent of samples whose answer yielded nothing usable."""
+    return 100.0 * sum(s.unparsed for s in scores) / len(scores) if scores else 0.0
