@@ -78,6 +78,9 @@ class Request:
     """For point clouds: how many points the adapter should sample (LAMM: 40,000)."""
     seed: int = 0
     """Per-request seed for anything random the adapter does (sampling, point subsampling)."""
+    protocol: str = "paper"
+    """The evaluation protocol (``paper`` or ``chef``). Adapters that reproduce a reference's own prompt layout
+    (the native LAMM model) use it to pick the paper-era or ChEF-era conversation format; others ignore it."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
@@ -11,25 +12,22 @@ PAPER_2D = GenerationSettings(max_new_tokens=400)
 """Paper-era 2D decoding budget (``--max_tgt_len 400``); greedy (the paper sampled with top_p 0.9)."""
 PAPER_3D = GenerationSettings(max_new_tokens=800)
 """Paper-era 3D decoding budget (``--max_tgt_len 800``)."""
+CHEF_DEFAULT = GenerationSettings(max_new_tokens=16)
+"""ChEF's Direct inferencer default (recipes without ``max_new_tokens``: CIFAR10, VOC2012, Flickr30k, ...)."""
+CHEF_LONG = GenerationSettings(max_new_tokens=256)
+"""ChEF recipes with ``max_new_tokens: 256`` (ScienceQA, AI2D, FSC147, locating) and the CoT step."""
 
 
-def single_request(system: str, generation: GenerationSettings = PAPER_2D, options: Sequence[str] = ()) -> Stage:
+def single_request(
+    system: str,
+    generation: GenerationSettings = PAPER_2D,
+    options: Sequence[str] = (),
+    protocol: str = "paper",
+) -> Stage:
     """A one-request plan: the record's query, as is."""
 
     def stage(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        return [
-            Request(
-                sample_id=sample.id,
-                kind="generate",
-                system=system,
-                text=sample.query,
-                images=sample.images,
-                point_cloud=sample.point_cloud,
-                options=tuple(options),
-                generation=generation,
-                seed=seed,
-            )
-        ]
+        return [make_request(sample, system, sample.query, "", generation, seed, protocol, options=options)]
 
     return stage
 
@@ -39,16 +37,46 @@ def two_step_vqa(system: str, generation: GenerationSettings = PAPER_2D) -> tupl
     ``query + reasoning + " ###\\nANSWER:"`` for the option (``inference_2d.py: vqa_response``)."""
 
     def reasoning(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        return [_request(sample, system, sample.query, "reasoning", generation, seed)]
+        return [make_request(sample, system, sample.query, "reasoning", generation, seed)]
 
     def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         text = sample.query + previous["reasoning"] + " ###\nANSWER:"
-        return [_request(sample, system, text, "answer", generation, seed)]
+        return [make_request(sample, system, text, "answer", generation, seed)]
 
     return reasoning, answer
 
 
-def _request(sample: Sample, system: str, text: str, key: str, generation: GenerationSettings, seed: int) -> Request:
+def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tuple[Stage, Stage]:
+    """ChEF's CoT plan (``CoT: True`` recipes): first ``question + "\nLet's think step by step."`` (256 tokens),
+    then the question again with that reasoning given to the model ahead of its answer (``CoT_answer_list``)."""
+
+    def cot(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+        text = sample.query + "\nLet's think step by step."
+        return [make_request(sample, system, text, "cot", CHEF_LONG, seed, "chef")]
+
+    def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+        request = make_request(sample, system, sample.query, "answer", generation, seed, "chef")
+        return [dataclasses.replace(request, assistant_prefix=previous["cot"])]
+
+    return cot, answer
+
+
+def assemble_cot(sample: Sample, responses: Mapping[str, str]) -> str:
+    """ChEF's Direct inferencer stores ``answer = CoT + output``."""
+    return responses["cot"] + responses["answer"]
+
+
+def make_request(
+    sample: Sample,
+    system: str,
+    text: str,
+    key: str,
+    generation: GenerationSettings,
+    seed: int,
+    protocol: str = "paper",
+    options: Sequence[str] = (),
+) -> Request:
+    """A ``generate`` request for a sample, carrying its media."""
     return Request(
         sample_id=sample.id,
         kind="generate",
@@ -56,9 +84,11 @@ def _request(sample: Sample, system: str, text: str, key: str, generation: Gener
         text=text,
         images=sample.images,
         point_cloud=sample.point_cloud,
+        options=tuple(options),
         generation=generation,
         key=key,
         seed=seed,
+        protocol=protocol,
     )
 
 

@@ -7,11 +7,15 @@ here (LAMM 37.9).
 
 from __future__ import annotations
 
-from lamm_bench.parsing.synonyms import entity_tokens, paper_class_match
-from lamm_bench.records import Sample, SampleScore
+import dataclasses
+import random
+from collections.abc import Mapping
+
+from lamm_bench.parsing.synonyms import chef_class_match, entity_tokens, paper_class_match
+from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import TaskSpec
 
-from ._common import accuracy, single_request
+from ._common import CHEF_DEFAULT, accuracy, make_request, single_request
 from ._sysmsg import CLASSIFICATION_SYS
 
 CIFAR10_LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -44,4 +48,36 @@ CIFAR10 = TaskSpec(
     description="CIFAR-10 classification: WordNet first-synset match of the label in the answer",
 )
 
-TASKS = (CIFAR10,)
+
+
+def chef_prompt(sample: Sample, seed: int) -> str:
+    """ChEF's CIFAR-10 question: the query plus the ten labels in a shuffled order. ChEF shuffles with an
+    unseeded ``random.sample`` on every access; here the order is a function of the run seed and the sample id."""
+    rng = random.Random(f"{seed}:{sample.id}")
+    labels = rng.sample(CIFAR10_LABELS, len(CIFAR10_LABELS))
+    return f"{sample.query} Please choose a label from the following shuffled categories: {', '.join(labels)}."
+
+
+def _chef_stage(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+    return [make_request(sample, CLASSIFICATION_SYS, chef_prompt(sample, seed), "", CHEF_DEFAULT, seed, "chef",
+                         options=CIFAR10_LABELS)]  # fmt: skip
+
+
+def score_classification_chef(sample: Sample, prediction: str) -> SampleScore:
+    """ChEF ``LAMM_Classification``: exact answer or a first-synset lemma (plus the label itself) among tokens."""
+    correct = chef_class_match(sample.target["label"], prediction)
+    tokens = entity_tokens(prediction)
+    return SampleScore(values={"correct": float(correct)}, parsed={"tokens": tokens}, unparsed=not any(tokens))
+
+
+CIFAR10_CHEF = dataclasses.replace(
+    CIFAR10,
+    name="cifar10-chef",
+    protocol="chef",
+    stages=(_chef_stage,),
+    score_sample=score_classification_chef,
+    paper_metric=("ACC", "accuracy"),
+    description="CIFAR-10, ChEF protocol: shuffled label list in the prompt (seeded), 16 tokens, ChEF synonym match",
+)
+
+TASKS = (CIFAR10, CIFAR10_CHEF)

@@ -65,7 +65,7 @@ SCANNET_DET_CHEF = TaskSpec(
     meta_files=(META,),
     required_fields=FIELDS,
     system_message=DETECTION3D_SYS,
-    stages=(with_points(single_request(DETECTION3D_SYS, CHEF_3D)),),
+    stages=(with_points(single_request(DETECTION3D_SYS, CHEF_3D, protocol="chef")),),
     score_sample=score_scannet_chef,
     aggregate=aggregate_scannet,
     paper_metric=("mAR", "recall_reference@0.5"),
@@ -74,8 +74,3 @@ SCANNET_DET_CHEF = TaskSpec(
 )
 
 TASKS = (SCANNET_DET, SCANNET_DET_CHEF)
-
-GROUPS = {
-    "lamm3d": ("scannet-det", "scanrefer", "scanqa"),
-    "lamm3d-chef": ("scannet-det-chef", "scanrefer-chef", "scanqa-chef"),
-}

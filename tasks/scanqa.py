@@ -54,7 +54,7 @@ SCANQA_CHEF = TaskSpec(
     meta_files=(META,),
     required_fields=VQA_FIELDS,
     system_message=VQA3D_SYS_CHEF,
-    stages=(with_points(single_request(VQA3D_SYS_CHEF, CHEF_3D)),),
+    stages=(with_points(single_request(VQA3D_SYS_CHEF, CHEF_3D, protocol="chef")),),
     score_sample=score_scanqa_chef,
     aggregate=accuracy,
     paper_metric=("vision_acc", "accuracy"),

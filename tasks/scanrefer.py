@@ -70,7 +70,7 @@ SCANREFER_CHEF = TaskSpec(
     meta_files=(META,),
     required_fields=FIELDS,
     system_message=VG3D_SYS_CHEF,
-    stages=(with_points(single_request(VG3D_SYS_CHEF, CHEF_3D)),),
+    stages=(with_points(single_request(VG3D_SYS_CHEF, CHEF_3D, protocol="chef")),),
     score_sample=score_scanrefer_chef,
     aggregate=aggregate_scanrefer_chef,
     paper_metric=("mAR", "acc@0.5"),

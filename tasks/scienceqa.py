@@ -1,16 +1,19 @@
 """ScienceQA (image subset, ``VQA_SQAimage.json``), paper protocol.
 
 The paper's two-step plan (reasoning, then ``... ###\\nANSWER:``) and the ``VQAvisionacc`` regex cascade with
-letters A-E. The paper table's "Acc" equals ``accuracy`` here (LAMM 49.88).
+letters A-E. The paper table's "Acc" equals ``accuracy`` here (LAMM 49.88). ``scienceqa-chef`` is ChEF's LAMM
+recipe (``VQA_ScienceQA.json`` is the same file renamed; lamm-bench reads the original name).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from lamm_bench.parsing.vqa import vqa_verdict
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec
 
-from ._common import accuracy, assemble_two_step, two_step_vqa
+from ._common import accuracy, assemble_cot, assemble_two_step, chef_cot_vqa, two_step_vqa
 from ._sysmsg import VQA_SYS
 
 
@@ -42,4 +45,16 @@ SCIENCEQA = TaskSpec(
     description="VQA on ScienceQA-image: two-step reasoning+answer, LAMM regex cascade (A-E)",
 )
 
-TASKS = (SCIENCEQA,)
+# ChEF ``LAMM_VQA`` runs the same cascade (letters A-E) over ``CoT + answer``.
+
+SCIENCEQA_CHEF = dataclasses.replace(
+    SCIENCEQA,
+    name="scienceqa-chef",
+    protocol="chef",
+    stages=chef_cot_vqa(VQA_SYS),
+    assemble=assemble_cot,
+    paper_metric=("vision_acc", "accuracy"),
+    description="VQA on ScienceQA-image, ChEF protocol: CoT step then answer (256 tokens, greedy), LAMM_VQA cascade",
+)
+
+TASKS = (SCIENCEQA, SCIENCEQA_CHEF)
