@@ -104,6 +104,34 @@ def score(
         print_score(report, outcome.ci95)
 
 
+@app.command()
+def judge(
+    models: Annotated[str, typer.Option("--models", help="The two models to compare, A,B (their results must exist).")],
+    judge_model: Annotated[str, typer.Option("--judge", help="Judge model (usually `openai`).")],
+    judge_arg: Annotated[list[str], typer.Option("--judge-arg", help="Judge adapter argument KEY=VALUE.")] = [],
+    task: Annotated[list[str], typer.Option("--task", help="Subset of the GPT-metric tasks (default: all 9).")] = [],
+    data_root: DataRoot = None,
+    out: Annotated[Path, typer.Option("--out", help="Leaderboard folder with results/.")] = Path("leaderboard"),
+    seed: Annotated[int, typer.Option(help="Seed of the judged subset.")] = 0,
+) -> None:
+    """The LAMM paper's GPT metric: an LLM judge ranks two models' answers; writes OUT/judge/<A>_vs_<B>.json."""
+    from lamm_bench import registry
+    from lamm_bench.data import resolve_data_root
+    from lamm_bench.judge import JUDGE_TASKS, JudgeSettings, judge_pairwise
+
+    pair = _split([models])
+    if len(pair) != 2:
+        raise UserError(f"--models takes exactly two models, A,B; got {models!r}")
+    card = registry.resolve_model(judge_model)
+    adapter = registry.build_adapter(card, _model_args(judge_arg))
+    if "generate" not in adapter.capabilities:
+        raise UserError(f"judge model {judge_model!r} cannot generate text")
+    settings = JudgeSettings(pair[0], pair[1], resolve_data_root(data_root), out, tuple(_split(task)) or tuple(JUDGE_TASKS), seed)
+    adapter.load()
+    report = judge_pairwise(adapter, settings)
+    typer.echo(json.dumps({k: report[k] for k in ("models", "score", "judged", "unparsed", "failed")}))
+
+
 @list_app.command("tasks")
 def list_tasks(as_json: JsonFlag = False) -> None:
     """Every task and group."""

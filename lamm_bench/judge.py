@@ -1,0 +1,190 @@
+"""The LAMM paper's GPT metric: an LLM judge ranks two models' stored answers, pairwise.
+
+Reproduces ``OpenGVLab/LAMM@3085eef src/gpt_eval.py``: for a fixed number of samples per dataset (CIFAR10 150,
+SVT 50, Flickr30k 200, CelebA hair/smile 50 each, UCMerced 50, VOC2012 50, AI2D 150, ScienceQA 250), the judge
+sees the question, the ground truth and both answers (model A first), and must reply with a first line of two
+ranks. A's score is the share of parsed verdicts that rank A first, in percent (paper: LAMM 89 vs LLaVA 11).
+
+Differences from the reference, on purpose: the subset is drawn with a seeded shuffle (the reference's
+``random.shuffle`` is unseeded, so its subset changed every run); the user message is the query text itself (the
+reference passes ``'\\n'.join(text)``, which puts a newline between every character); judge failures and
+unparsable verdicts are counted and reported instead of silently dropped; the judge model is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lamm_bench.data import load_samples
+from lamm_bench.errors import UserError
+from lamm_bench.records import GenerationSettings, Request, Sample
+from lamm_bench.results import fingerprint
+from lamm_bench.store import PredictionStore, StoredResponse, atomic_write_text
+
+# task -> (number of samples judged, the task description the judge's system message names)
+JUDGE_TASKS: dict[str, tuple[int, str]] = {
+    "cifar10": (150, "image classification"),
+    "svt": (50, "optical character organization\\(OCR\\)"),
+    "flickr30k": (200, "image caption"),
+    "celeba-hair": (50, "facial classification"),
+    "celeba-smile": (50, "facial classification"),
+    "ucmerced": (50, " fine-grained classification"),
+    "voc2012": (50, "object detection"),
+    "ai2d": (150, "vision question answering\\(VQA\\)"),
+    "scienceqa": (250, "vision question answering\\(VQA\\)"),
+}
+
+GT_TEMPLATE = "\n[Question]\\n\n{}\\n\\n\n[Ground Truth answer]\\n\n{}\\n\\n\n"
+ANSWER_TEMPLATE = "\n[The Start of Assistant {}'s Answer]\\n\n{}\\n\n[The End of Assistant {}'s Answer]\\n\n"
+INSTRUCTIONS = (
+    "\nWe would like to request your feedback on the performance of two AI assistants in response to the user "
+    "question displayed above. \\n\nPlease provide a ranklist due to the helpfulness, relevance, accuracy, level of "
+    "details of their responses. Each assistant receives a ranking. \\n\nPlease first output a single line "
+    "containing only two values indicating the ranking for Assistant A, B respectively. The two ranking values are "
+    "separated by a space. In the subsequent line, please provide a comprehensive explanation of your evaluation, "
+    "avoiding any potential bias and ensuring that the order in which the responses were presented does not affect "
+    "your judgment.\n"
+)
+SYSTEM = (
+    "You are a helpful and precise assistant for checking the quality of the answer from two different multimodal "
+    "large language models. They are performing {}. "
+)
+
+
+def ground_truth_text(target: Mapping[str, Any]) -> Any:
+    """What the reference shows the judge as the ground truth of a record."""
+    if "label" in target:
+        return target["label"]
+    if "object" in target:
+        return target["object"]
+    if "word_list" in target:
+        return str(target["word_list"]).lower()
+    if "sentences" in target:
+        return target["sentences"]
+    if "attr" in target:
+        return {"1": "Yes", "-1": "No"}.get(target["attr"], target["attr"])
+    if "gt_choice" in target:
+        choice = target["gt_choice"]
+        return f"({'ABCDEFG'[choice]}) {target['gt_choices'][choice]}"
+    return ""
+
+
+def judge_query(sample: Sample, answer_a: Any, answer_b: Any) -> str:
+    """The judge's user message for one sample."""
+    text = GT_TEMPLATE.format(sample.query, ground_truth_text(sample.target))
+    for name, answer in (("A", answer_a), ("B", answer_b)):
+        text += ANSWER_TEMPLATE.format(name, answer, name)
+    return text + INSTRUCTIONS
+
+
+def parse_verdict(text: str) -> str | None:
+    """``"A"`` if the first line ranks A first (``1 2``), ``"B"`` for ``2 1``, else None (unparsable)."""
+    ranks = text.split("\n")[0].split()
+    if ranks[:2] == ["1", "2"]:
+        return "A"
+    if ranks[:2] == ["2", "1"]:
+        return "B"
+    return None
+
+
+def judged_subset(samples: Sequence[Sample], size: int, seed: int) -> list[Sample]:
+    """The first ``size`` samples of a seeded shuffle (the same subset for every pair of models)."""
+    order = list(range(len(samples)))
+    random.Random(seed).shuffle(order)
+    return [samples[i] for i in order[:size]]
+
+
+def read_answers(results_dir: Path, model: str, task: str) -> dict[str, Any]:
+    """A model's stored answers for a task, from ``results/<model>/<task>.predictions.jsonl``."""
+    path = Path(results_dir) / model / f"{task}.predictions.jsonl"
+    if not path.is_file():
+        raise UserError(f"no answers of model {model!r} for task {task!r}: {path} not found (run it first)")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {row["id"]: row["prediction"] for row in rows}
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """Which models, which judge, which data."""
+
+    model_a: str
+    model_b: str
+    data_root: Path
+    out_dir: Path
+    tasks: tuple[str, ...] = tuple(JUDGE_TASKS)
+    seed: int = 0
+    batch_size: int = 8
+    max_new_tokens: int = 512
+
+
+def judge_pairwise(judge: Any, settings: JudgeSettings) -> dict[str, Any]:
+    """Run (or resume) the pairwise judgement and write ``OUT/judge/<A>_vs_<B>.json``; returns the report."""
+    from lamm_bench import registry
+
+    unknown = [t for t in settings.tasks if t not in JUDGE_TASKS]
+    if unknown:
+        raise UserError(f"the GPT metric covers {', '.join(JUDGE_TASKS)}; not {', '.join(unknown)}")
+    results_dir = settings.out_dir / "results"
+    description = dict(judge.describe())
+    judge_fp = fingerprint(description)
+    items: list[tuple[str, Request]] = []
+    for task in settings.tasks:
+        size, what = JUDGE_TASKS[task]
+        samples, _ = load_samples(registry.get_task(task), settings.data_root, check_media=False)
+        answers = [read_answers(results_dir, m, task) for m in (settings.model_a, settings.model_b)]
+        for sample in judged_subset(samples, size, settings.seed):
+            if sample.id in answers[0] and sample.id in answers[1]:
+                text = judge_query(sample, answers[0][sample.id], answers[1][sample.id])
+                request = Request(sample_id=f"{task}:{sample.id}", kind="generate", system=SYSTEM.format(what), text=text,
+                                  generation=GenerationSettings(max_new_tokens=settings.max_new_tokens, stop=()))  # fmt: skip
+                items.append((task, request))
+    pair = f"{settings.model_a}_vs_{settings.model_b}"
+    store = PredictionStore(settings.out_dir / "store" / "judge" / f"{pair}-{judge_fp[:16]}-{settings.seed}.jsonl")
+    done = store.read()
+    todo = [r for _, r in items if (r.sample_id, "") not in done]
+    for start in range(0, len(todo), settings.batch_size):
+        batch = todo[start : start + settings.batch_size]
+        store.append(StoredResponse.of(r.sample_id, "", resp) for r, resp in zip(batch, judge.generate(batch)))
+    return _report(settings, items, store, description)
+
+
+def _report(settings: JudgeSettings, items, store: PredictionStore, description: Mapping[str, Any]) -> dict[str, Any]:
+    done, failures = store.read(), store.read_failures()
+    per_task: dict[str, dict[str, int]] = {}
+    rows = []
+    for task, request in items:
+        counts = per_task.setdefault(task, {"judged": 0, "a": 0, "b": 0, "unparsed": 0, "failed": 0})
+        entry = done.get((request.sample_id, ""))
+        verdict = parse_verdict(entry.text) if entry else None
+        if entry is None:
+            counts["failed"] += 1
+        elif verdict is None:
+            counts["unparsed"] += 1
+        else:
+            counts["judged"] += 1
+            counts["a" if verdict == "A" else "b"] += 1
+        rows.append({"id": request.sample_id, "verdict": verdict, "judge_text": entry.text if entry else None,
+                     "error": failures.get((request.sample_id, ""), None) and failures[(request.sample_id, "")].error})  # fmt: skip
+    judged = sum(c["judged"] for c in per_task.values())
+    wins_a = sum(c["a"] for c in per_task.values())
+    report = {
+        "models": [settings.model_a, settings.model_b],
+        "judge": description,
+        "seed": settings.seed,
+        "score": {settings.model_a: 100 * wins_a / judged if judged else None,
+                  settings.model_b: 100 * (judged - wins_a) / judged if judged else None},  # fmt: skip
+        "judged": judged,
+        "unparsed": sum(c["unparsed"] for c in per_task.values()),
+        "failed": sum(c["failed"] for c in per_task.values()),
+        "per_task": per_task,
+    }
+    pair = settings.out_dir / "judge" / f"{settings.model_a}_vs_{settings.model_b}"
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    atomic_write_text(pair.parent / f"{pair.name}.jsonl", lines)
+    atomic_write_text(pair.parent / f"{pair.name}.json", json.dumps(report, indent=2) + "\n")
+    return report
