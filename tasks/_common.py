@@ -12,9 +12,11 @@ PAPER_2D = GenerationSettings(max_new_tokens=400)
 """Paper-era 2D decoding budget (``--max_tgt_len 400``); greedy (the paper sampled with top_p 0.9)."""
 PAPER_3D = GenerationSettings(max_new_tokens=800)
 """Paper-era 3D decoding budget (``--max_tgt_len 800``)."""
-CHEF_DEFAULT = GenerationSettings(max_new_tokens=16)
+CHEF_STOP = ("\n###", "###")
+"""ChEF's LAMM wrapper cuts its output at ``\n###`` (the paper era at ``###``, keeping the newline)."""
+CHEF_DEFAULT = GenerationSettings(max_new_tokens=16, stop=CHEF_STOP)
 """ChEF's Direct inferencer default (recipes without ``max_new_tokens``: CIFAR10, VOC2012, Flickr30k, ...)."""
-CHEF_LONG = GenerationSettings(max_new_tokens=256)
+CHEF_LONG = GenerationSettings(max_new_tokens=256, stop=CHEF_STOP)
 """ChEF recipes with ``max_new_tokens: 256`` (ScienceQA, AI2D, FSC147, locating) and the CoT step."""
 
 

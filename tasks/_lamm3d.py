@@ -77,7 +77,7 @@ DETECTION3D_INS = (
 )
 VG3D_QS = "Locate the object described by the given caption. "
 
-CHEF_3D = GenerationSettings(max_new_tokens=128)
+CHEF_3D = GenerationSettings(max_new_tokens=128, stop=("\n###", "###"))
 """ChEF's 3D recipes: the ``Direct3D`` inferencer ignores the recipe and the model's default of 128 applies; greedy."""
 
 POINT_EXTRA: Mapping[str, Any] = {"num_points": LAMM_NUM_POINTS}

@@ -1,0 +1,153 @@
+"""The ``lamm`` adapter: lamm-bench requests in, the native LAMM model's answers and option scores out.
+
+Construction only parses ``--model-arg`` values into a frozen :class:`LammConfig`; ``load()`` first checks
+that every weight file exists (``MissingWeightsError`` before torch is imported), then builds the model.
+Generation uses the reference's generation image transform (Resize(224) + CenterCrop(224)) and left-padded
+batches; choice scoring uses the training/PPL transform (Resize((224, 224))) and scores each option by its
+mean token log-probability (ChEF's PPL rule). Prompts follow ``prompt_style`` (see :mod:`.prompt`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, config_from_args
+from lamm_bench.errors import UserError
+from lamm_bench.model_adapters.lamm.config import LammConfig, resolve_weights
+from lamm_bench.model_adapters.lamm.prompt import choice_layout, choice_prompt, generation_layout, user_prompt
+from lamm_bench.records import Request, Response
+
+logger = logging.getLogger(__name__)
+
+LAMM_NUM_POINTS = 40_000
+"""Points sampled per scene when a request does not say (the reference's default)."""
+
+
+class LammAdapter:
+    """The native LAMM model (2D with the CLIP tower, 3D with EPCL)."""
+
+    def __init__(self, args: Mapping[str, str]):
+        self.config: LammConfig = config_from_args(LammConfig, args, adapter="lamm")
+        media = POINT_CLOUD if self.config.modality == "point_cloud" else IMAGE
+        self.capabilities = frozenset({GENERATE, CHOICE, media})
+        self._model = None
+
+    def load(self) -> None:
+        """Find the weights (failing fast with every path tried), then build the model."""
+        paths = resolve_weights(self.config)
+        from lamm_bench.model_adapters.lamm.model import build_model
+
+        self._model = build_model(self.config, paths)
+
+    def describe(self) -> Mapping[str, object]:
+        """Settings that change answers: which weights, prompt style, precision, LoRA handling."""
+        c = self.config
+        return {
+            "adapter": "lamm",
+            "llm": c.llm or c.llm_name,
+            "delta": c.delta or c.delta_name,
+            "clip": c.clip or "ViT-L-14.pt",
+            "epcl": (c.epcl or "epcl_scannet_vit-L-14_256tokens") if c.modality == "point_cloud" else None,
+            "modality": c.modality,
+            "clip_model": c.clip_model,
+            "prompt_style": c.prompt_style,
+            "dtype": c.dtype,
+            "device": c.device,
+            "merge_lora": c.merge_lora,
+            "lora": [c.lora_r, c.lora_alpha],
+            "num_vision_tokens": c.num_vision_tokens,
+        }
+
+    @property
+    def model(self):
+        """The loaded :class:`~lamm_bench.model_adapters.lamm.model.LammModel`."""
+        if self._model is None:
+            raise RuntimeError("LammAdapter.load() must be called before inference")
+        return self._model
+
+    def _visual(self, requests: Sequence[Request], transform: str):
+        """Projected visual tokens ``[B, n, hidden]`` for the requests' images or point clouds."""
+        import torch
+
+        model = self.model
+        if self.config.modality == "point_cloud":
+            from lamm_bench.pointcloud import load_point_cloud
+
+            parts = []
+            for request in requests:
+                if not request.point_cloud:
+                    raise UserError(f"sample {request.sample_id}: the lamm 3D model needs a point cloud")
+                points = load_point_cloud(request.point_cloud, num_points=request.num_points or LAMM_NUM_POINTS,
+                                          seed=request.seed)
+                parts.append(model.encode_points(torch.from_numpy(points[:, :3]).unsqueeze(0)))
+            return torch.cat(parts, dim=0)
+        from lamm_bench.model_adapters.lamm.vision import image_transform, open_image
+
+        to_tensor = image_transform(transform)
+        pixels = torch.stack([to_tensor(open_image(request.images)) for request in requests])
+        return model.encode_pixels(pixels)
+
+    def style(self, request: Request) -> str:
+        """The prompt layout for a request: the configured one, or (``auto``) the request's protocol."""
+        return request.protocol if self.config.prompt_style == "auto" else self.config.prompt_style
+
+    def generation_layouts(self, requests: Sequence[Request]):
+        """The token layout of each generation request (exposed for inspection and tests)."""
+        tok, c = self.model.tokenizer, self.config
+        return [
+            generation_layout(
+                tok.encode, tok.bos_id,
+                user_prompt(r.system, r.text, style=self.style(r), modality=c.modality),
+                modality=c.modality, n_visual=c.num_vision_tokens, assistant_prefix=r.assistant_prefix,
+            )
+            for r in requests
+        ]
+
+    def generate(self, requests: Sequence[Request]) -> list[Response]:
+        """Answer generation requests in one left-padded batch."""
+        if not requests:
+            return []
+        from lamm_bench.model_adapters.lamm.decode import generate
+
+        layouts = self.generation_layouts(requests)
+        visual = self._visual(requests, "center_crop")
+        outputs = generate(self.model, layouts, visual, [r.generation for r in requests], [r.seed for r in requests])
+        return [Response(text=o.text, n_tokens=o.n_tokens) for o in outputs]
+
+    def choice_layouts(self, request: Request):
+        """``(layout, tokenization_matches)`` per option of one choice request."""
+        tok, c = self.model.tokenizer, self.config
+        human = choice_prompt(request.system, request.text, style=self.style(request), modality=c.modality)
+        return [
+            choice_layout(tok.encode, tok.bos_id, human, request.assistant_prefix + option, option,
+                          modality=c.modality, n_visual=c.num_vision_tokens)
+            for option in request.options
+        ]
+
+    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+        """Score every option of every request; the answer is the option with the highest score."""
+        if not requests:
+            return []
+        rows = []  # (request index, layout)
+        for index, request in enumerate(requests):
+            if not request.options:
+                raise UserError(f"sample {request.sample_id}: a choice request needs options")
+            for layout, matches in self.choice_layouts(request):
+                if not matches:
+                    logger.warning("sample %s: an option tokenizes differently inside its answer; scoring the "
+                                   "tokens at its position", request.sample_id)
+                rows.append((index, layout))
+        visual = self._visual(requests, "squash")
+        scores: list[float] = []
+        step = self.config.choice_batch
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            scores += self.model.option_scores([layout for _, layout in chunk], visual[[i for i, _ in chunk]])
+        responses, at = [], 0
+        for request in requests:
+            own = scores[at : at + len(request.options)]
+            at += len(request.options)
+            best = max(range(len(own)), key=own.__getitem__)
+            responses.append(Response(text=request.options[best], option_scores=tuple(own)))
+        return responses

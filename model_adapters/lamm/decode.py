@@ -1,0 +1,111 @@
+"""Batched decoding for LAMM: left-padded inputs, a KV cache, and per-row greedy or nucleus sampling.
+
+Each row keeps its own settings and seed: greedy rows take the arg-max; sampling rows divide by the
+temperature, keep the smallest set of tokens whose probability reaches ``top_p`` (Hugging Face's
+``TopPLogitsWarper``) and draw from a generator seeded by the request, so a row's text does not depend on
+which other requests share its batch. A row stops at ``</s>``, at ``###`` (the reference's stopping
+criterion) or at one of its own stop strings, and after ``max_new_tokens``; the text is cut before the first
+of its stop strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from lamm_bench.model_adapters.lamm.prompt import SEPARATOR, TokenLayout, cut_at_stop
+from lamm_bench.records import GenerationSettings
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One row's output."""
+
+    text: str
+    """Generated text, cut before the first stop string."""
+    n_tokens: int
+    """Tokens generated (including the stop tokens, excluding ``</s>``)."""
+
+
+def _top_p_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Mask (to -inf) the tail outside the nucleus of mass ``top_p``; always keeps the best token."""
+    if top_p >= 1.0:
+        return logits
+    sorted_logits, order = torch.sort(logits, descending=False)
+    cumulative = sorted_logits.softmax(-1).cumsum(-1)
+    remove_sorted = cumulative <= (1 - top_p)
+    remove_sorted[..., -1] = False
+    remove = remove_sorted.scatter(-1, order, remove_sorted)
+    return logits.masked_fill(remove, float("-inf"))
+
+
+def _pick(
+    logits: torch.Tensor,
+    settings: Sequence[GenerationSettings],
+    generators: Sequence[torch.Generator | None],
+    done: Sequence[bool],
+) -> torch.Tensor:
+    """Next token per row (finished rows get the arg-max and draw nothing)."""
+    picks = logits.argmax(-1)
+    for row, (setting, gen) in enumerate(zip(settings, generators)):
+        if setting.do_sample and not done[row]:
+            scaled = logits[row].float() / max(setting.temperature, 1e-5)
+            probs = _top_p_filter(scaled, setting.top_p).softmax(-1)
+            picks[row] = torch.multinomial(probs.cpu(), 1, generator=gen).to(picks.device)[0]
+    return picks
+
+
+@torch.no_grad()
+def generate(
+    model,
+    layouts: Sequence[TokenLayout],
+    visual: torch.Tensor,
+    settings: Sequence[GenerationSettings],
+    seeds: Sequence[int],
+) -> list[Decoded]:
+    """Generate a continuation for each layout.
+
+    Args:
+        model: A :class:`~lamm_bench.model_adapters.lamm.model.LammModel`.
+        layouts: One generation layout per row.
+        visual: ``[B, n_visual, hidden]`` projected visual tokens.
+        settings: Decoding settings per row.
+        seeds: Sampling seed per row (unused by greedy rows).
+
+    Returns:
+        One :class:`Decoded` per row, in order.
+    """
+    tok = model.tokenizer
+    generators = [
+        torch.Generator().manual_seed(int(seed)) if s.do_sample else None for s, seed in zip(settings, seeds)
+    ]
+    embeds, mask, positions = model.embed(layouts, visual, left_pad=True)
+    logits, past = model.forward_logits(embeds, mask, positions, keep=1)
+    rows = len(layouts)
+    tokens: list[list[int]] = [[] for _ in range(rows)]
+    done = [s.max_new_tokens <= 0 for s in settings]
+    limit = max((s.max_new_tokens for s in settings), default=0)
+    for _ in range(limit):
+        picks = _pick(logits[:, -1], settings, generators, done).tolist()
+        for row in range(rows):
+            if done[row]:
+                continue
+            if picks[row] == tok.eos_id:
+                done[row] = True
+                continue
+            tokens[row].append(picks[row])
+            text = tok.decode(tokens[row])
+            stops = (SEPARATOR, *settings[row].stop)
+            if any(stop and stop in text for stop in stops) or len(tokens[row]) >= settings[row].max_new_tokens:
+                done[row] = True
+        if all(done):
+            break
+        # Finished rows keep feeding </s> so the batch stays rectangular; their outputs are no longer read.
+        feed = torch.tensor([[p if not d else tok.eos_id] for p, d in zip(picks, done)], device=mask.device)
+        mask = torch.cat([mask, mask.new_ones(rows, 1)], dim=1)
+        positions = positions[:, -1:] + 1
+        step = model.embed_ids(feed)
+        logits, past = model.forward_logits(step, mask, positions, past=past, keep=1)
+    return [Decoded(text=cut_at_stop(tok.decode(ids), s.stop), n_tokens=len(ids)) for ids, s in zip(tokens, settings)]
