@@ -39,6 +39,9 @@ class Adapter(Protocol):
     def describe(self) -> Mapping[str, object]:
         """The settings that change answers (weights, dtype, ...), for the model fingerprint."""
 
+    # Optional: ``refuse(request) -> str | None`` -- why a request cannot be answered (e.g. CLIP and free text);
+    # the runner asks it about each task's first request before any weights are loaded.
+
 
 @dataclass(frozen=True)
 class ModelCard:

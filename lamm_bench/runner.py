@@ -65,23 +65,30 @@ def seed_everything(seed: int) -> None:
         sys.modules["torch"].manual_seed(seed)
 
 
-def _needs(task: PreparedTask) -> set[str]:
-    needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
-    if task.all_samples:
-        first = task.spec.stages[0](task.all_samples[0], {}, 0)
-        needs |= {GENERATE if r.kind == "generate" else CHOICE for r in first}
-    return needs
+def _first_requests(task: PreparedTask) -> list[Request]:
+    return list(task.spec.stages[0](task.all_samples[0], {}, 0)) if task.all_samples else []
 
 
 def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTask]) -> None:
-    """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds)."""
+    """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds, free text for CLIP).
+
+    Adapters declare ``capabilities``; an adapter may also define ``refuse(request) -> str | None`` for finer
+    rules, asked here about the first request of each task.
+    """
     for task in tasks:
-        missing = _needs(task) - set(adapter.capabilities)
+        first = _first_requests(task)
+        needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
+        needs |= {GENERATE if r.kind == "generate" else CHOICE for r in first}
+        missing = needs - set(adapter.capabilities)
         if missing:
             raise UserError(
                 f"model {model_name!r} cannot run task {task.spec.name!r}: it does not support "
                 f"{', '.join(sorted(missing))} (it supports {', '.join(sorted(adapter.capabilities))})"
             )
+        refuse = getattr(adapter, "refuse", None)
+        reasons = [reason for r in first if refuse and (reason := refuse(r))]
+        if reasons:
+            raise UserError(f"model {model_name!r} cannot run task {task.spec.name!r}: {reasons[0]}")
 
 
 def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[PreparedTask]:

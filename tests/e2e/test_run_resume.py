@@ -98,6 +98,10 @@ def test_bad_input_exits_2_with_one_line(mini_root, tmp_path):
         (("run", "--model", "dummy", "--task", "scienceqa", "--data-root", str(tmp_path)), "meta file not found"),
         (("run", "--model", "dummy", "--task", "scienceqa", "--data-root", str(mini_root), "--model-arg", "nokey"), "KEY=VALUE"),
         (("run", "--model", "dummy", "--task", "scienceqa", "--data-root", str(mini_root), "--model-arg", "colour=red"), "has no argument 'colour'"),
+        # refused before any weights are looked for: CLIP cannot write ScienceQA's free-text reasoning
+        (("run", "--model", "openclip", "--model-arg", "arch=ViT-B-32", "--model-arg", "weights=/nonexistent.pt",
+          "--task", "scienceqa", "--data-root", str(mini_root)), "can only answer closed-set tasks"),
+        (("run", "--model", "lamm-7b", "--task", "scienceqa", "--data-root", str(mini_root)), "missing"),
     ]
     for args, message in cases:
         proc = run_cli(*args, "--out", str(tmp_path / "out"))

@@ -1,0 +1,74 @@
+"""Small helpers shared by the adapters: cutting text at stop strings, chunking, images, weight-file identity.
+
+Pure functions over plain Python except ``open_rgb`` and ``file_identity`` (which read files); no heavy imports
+at module level, so the import-light registration modules may use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from lamm_bench.errors import UserError
+
+T = TypeVar("T")
+
+
+def cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    """Cut ``text`` before the earliest occurrence of any non-empty stop string.
+
+    Args:
+        text: Generated text.
+        stops: Stop strings (empty ones are ignored).
+
+    Returns:
+        The text up to (not including) the first stop string; the whole text when none occurs.
+    """
+    cut = len(text)
+    for stop in stops:
+        if stop:
+            found = text.find(stop)
+            if 0 <= found < cut:
+                cut = found
+    return text[:cut]
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items (``size`` < 1 is treated as 1)."""
+    size = max(1, size)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def open_rgb(path: str, *, sample_id: str):
+    """Open an image as RGB, or raise ``UserError`` naming the sample and the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except FileNotFoundError:
+        raise UserError(f"sample {sample_id!r}: image not found: {path}") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise UserError(f"sample {sample_id!r}: cannot read image {path}: {exc}") from None
+
+
+_SAMPLE_BYTES = 1 << 16
+
+
+def file_identity(path: Path) -> str:
+    """A cheap identity of a (possibly multi-gigabyte) weight file: name, size and a hash of its first and last
+    64 KiB. Hashing whole checkpoints on every run would take minutes; the sampled bytes still tell apart two
+    fine-tunes of one base model, which have the same names and sizes but different tensor data."""
+    if not path.is_file():
+        return f"{path.name}:missing"
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        digest.update(handle.read(_SAMPLE_BYTES))
+        handle.seek(max(0, size - _SAMPLE_BYTES), os.SEEK_SET)
+        digest.update(handle.read(_SAMPLE_BYTES))
+    return f"{path.name}:{size}:{digest.hexdigest()[:16]}"

@@ -1,0 +1,293 @@
+"""The torch/transformers half of the ``hf`` adapter: loading, prompt rendering, batched generation, choice scoring.
+
+Prompts come from the processor's chat template (the system message as a system turn when the template renders
+one, else prepended to the user text; one ``{"type": "image"}`` part per image, before the text). Generation pads
+on the left so every row's prompt ends at the same position; choice scoring pads on the right so positions need
+no correction, and scores an option as the mean log-prob of its own tokens (not the prompt's, not the
+``assistant_prefix``'s), which is LAMM's PPL score.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.model_adapters._common import chunks, cut_at_stop, open_rgb
+from lamm_bench.records import GenerationSettings, Request, Response
+
+logger = logging.getLogger(__name__)
+
+# llava-hf's chat template, used when a LLaVA directory ships none (older conversions).
+LLAVA_15_CHAT_TEMPLATE = (
+    "{% for message in messages %}{% if message['role'] != 'system' %}{{ message['role'].upper() + ': '}}"
+    "{% endif %}{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
+    "{{ '<image>\n' }}{% endfor %}{% if message['role'] != 'assistant' %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{{ content['text'] + ' '}}{% endfor %}{% else %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{% generation %}{{ content['text'] + ' '}}{% endgeneration %}{% endfor %}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}"
+)
+
+_SYSTEM_PROBE = "LAMM_BENCH_SYSTEM_PROBE"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded model with everything needed to prompt it."""
+
+    model: Any
+    processor: Any
+    tokenizer: Any
+    device: torch.device
+    dtype: torch.dtype
+    system_turn: bool
+    """Whether the chat template renders a system turn (else the system text is prepended to the user's)."""
+    keeps_logits: bool
+    """Whether ``forward`` takes ``logits_to_keep`` (saves computing logits over the whole prompt)."""
+
+
+def resolve_dtype_device(config) -> tuple[str, str]:
+    """The concrete (dtype name, device) that ``auto`` stands for on this machine."""
+    if config.device_map:
+        device = f"device_map={config.device_map}"
+        on_cuda = torch.cuda.is_available()
+    else:
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        on_cuda = device.startswith("cuda")
+    dtype = config.dtype
+    if dtype == "auto":
+        dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if on_cuda else "float32"
+    return dtype, device
+
+
+def load(directory: Path, config) -> LoadedModel:
+    """Load processor and model from ``directory`` (local files only; nothing is downloaded)."""
+    import transformers
+
+    dtype_name, device_name = resolve_dtype_device(config)
+    dtype = getattr(torch, dtype_name)
+    common = {"trust_remote_code": config.trust_remote_code, "local_files_only": True}
+    try:
+        model_config = transformers.AutoConfig.from_pretrained(directory, **common)
+        processor = transformers.AutoProcessor.from_pretrained(directory, **common)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"hf model {directory}: cannot load config/processor: {_first_line(exc)}") from None
+    if model_config.model_type == "llava":
+        model_cls = transformers.LlavaForConditionalGeneration
+    else:
+        model_cls = transformers.AutoModelForImageTextToText
+    kwargs: dict[str, Any] = {"dtype": dtype, **common}
+    if config.device_map:
+        kwargs["device_map"] = config.device_map
+    try:
+        model = model_cls.from_pretrained(directory, **kwargs)
+    except OSError as exc:
+        raise MissingWeightsError(f"hf model {directory}: weights missing or unreadable: {_first_line(exc)}") from None
+    except ValueError as exc:
+        raise UserError(
+            f"hf model {directory}: {model_config.model_type!r} is not an image-text-to-text model this "
+            f"transformers version knows ({_first_line(exc)}); if it ships its own code, add trust_remote_code=true"
+        ) from None
+    if not config.device_map:
+        model.to(device_name)
+    model.eval()
+    tokenizer = getattr(processor, "tokenizer", processor)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    if getattr(processor, "chat_template", None) is None:
+        if model_config.model_type != "llava":
+            raise UserError(f"hf model {directory}: the processor has no chat template (chat_template.jinja)")
+        logger.warning("hf model %s has no chat template; using the LLaVA-1.5 conversation format", directory)
+        processor.chat_template = LLAVA_15_CHAT_TEMPLATE
+    return LoadedModel(
+        model=model,
+        processor=processor,
+        tokenizer=tokenizer,
+        device=model.device,
+        dtype=dtype,
+        system_turn=_renders_system_turn(processor),
+        keeps_logits="logits_to_keep" in inspect.signature(model.forward).parameters,
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _renders_system_turn(processor) -> bool:
+    messages = [
+        {"role": "system", "content": [{"type": "text", "text": _SYSTEM_PROBE}]},
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+    ]
+    try:
+        rendered = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    except Exception:  # noqa: BLE001 -- templates raise anything (jinja's raise_exception) to refuse system turns
+        return False
+    return _SYSTEM_PROBE in rendered
+
+
+def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "") -> str:
+    """The prompt text for a request; a non-empty ``assistant_text`` opens the assistant turn with it."""
+    text = request.text
+    messages: list[dict[str, Any]] = []
+    if request.system:
+        if loaded.system_turn:
+            messages.append({"role": "system", "content": [{"type": "text", "text": request.system}]})
+        else:
+            text = f"{request.system}\n{text}"
+    content = [{"type": "image"} for _ in request.images] + [{"type": "text", "text": text}]
+    messages.append({"role": "user", "content": content})
+    if not assistant_text:
+        return loaded.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    messages.append({"role": "assistant", "content": [{"type": "text", "text": assistant_text}]})
+    return loaded.processor.apply_chat_template(messages, continue_final_message=True, tokenize=False)
+
+
+def _encode(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str):
+    images = [open_rgb(path, sample_id=r.sample_id) for r in requests for path in r.images]
+    bos = loaded.tokenizer.bos_token
+    # A template that writes BOS itself must not get a second one from the tokenizer.
+    add_special = not (bos and texts and texts[0].startswith(bos))
+    loaded.tokenizer.padding_side = padding_side
+    inputs = loaded.processor(
+        text=texts, images=images or None, padding=True, return_tensors="pt", add_special_tokens=add_special
+    )
+    return inputs.to(loaded.device, dtype=loaded.dtype)
+
+
+def generate(loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None) -> list[Response]:
+    """Generate for every request, batching requests that share decoding settings."""
+    responses: list[Response | None] = [None] * len(requests)
+    by_settings: dict[GenerationSettings, list[int]] = {}
+    for index, request in enumerate(requests):
+        by_settings.setdefault(request.generation, []).append(index)
+    for settings, indices in by_settings.items():
+        for chunk in chunks(indices, batch_size or len(indices)):
+            batch = [requests[i] for i in chunk]
+            for i, response in zip(chunk, _generate_batch(loaded, batch, settings)):
+                responses[i] = response
+    return responses  # type: ignore[return-value]
+
+
+def _generate_batch(loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings) -> list[Response]:
+    texts = [render_prompt(loaded, r, r.assistant_prefix) for r in batch]
+    inputs = _encode(loaded, texts, batch, "left")
+    kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample}
+    if settings.do_sample:
+        # Sampled answers are reproducible for the same batch composition (one generator per batch).
+        torch.manual_seed(batch[0].seed)
+        kwargs.update(temperature=settings.temperature, top_p=settings.top_p, top_k=0)
+    stops = [s for s in settings.stop if s]
+    output = _run_generate(loaded, inputs, kwargs, stops)
+    new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()
+    ends = _end_ids(loaded)
+    responses = []
+    for row in new_tokens:
+        n = next((k for k, token in enumerate(row) if token in ends), len(row))
+        text = loaded.tokenizer.decode(row[:n], skip_special_tokens=True)
+        responses.append(Response(text=cut_at_stop(text, stops).strip(), n_tokens=n))
+    return responses
+
+
+def _run_generate(loaded: LoadedModel, inputs, kwargs: dict[str, Any], stops: list[str]):
+    kwargs = {**kwargs, "pad_token_id": loaded.tokenizer.pad_token_id}
+    if stops:
+        # Stopping inside generate() saves the tokens after a stop string; the text is cut afterwards anyway.
+        kwargs.update(stop_strings=stops, tokenizer=loaded.tokenizer)
+    with torch.inference_mode():
+        try:
+            return loaded.model.generate(**inputs, **kwargs)
+        except ValueError as exc:
+            if not stops or "stop string" not in str(exc).lower():
+                raise
+            # A stop string made of characters the vocabulary lacks: generate to max_new_tokens, cut after.
+            logger.debug("stop strings %r not usable inside generate(): %s", stops, exc)
+            del kwargs["stop_strings"], kwargs["tokenizer"]
+            return loaded.model.generate(**inputs, **kwargs)
+
+
+def _end_ids(loaded: LoadedModel) -> set[int]:
+    eos = loaded.model.generation_config.eos_token_id
+    ends = set(eos if isinstance(eos, list) else [eos]) | {loaded.tokenizer.eos_token_id, loaded.tokenizer.pad_token_id}
+    return {e for e in ends if e is not None}
+
+
+@dataclass(frozen=True)
+class _Scored:
+    text: str
+    n_option_tokens: int
+
+
+def option_sequences(loaded: LoadedModel, request: Request, add_special: bool = True) -> list[_Scored]:
+    """Each option's full text (prompt + ``assistant_prefix`` + option) and how many trailing tokens are the
+    option's. The count is the token length beyond the longest common prefix with the text before the option,
+    so a token that straddles the boundary counts as the option's."""
+    scored = []
+    for option in request.options:
+        option_text = option.rstrip()
+        if not option_text.strip():
+            raise UserError(f"sample {request.sample_id!r}: empty choice option in {request.options!r}")
+        full = render_prompt(loaded, request, request.assistant_prefix + option)
+        if not full.endswith(option_text):
+            raise UserError(f"sample {request.sample_id!r}: the chat template altered option {option!r}")
+        context = full[: len(full) - len(option_text)]
+        full_ids = loaded.tokenizer(full, add_special_tokens=add_special)["input_ids"]
+        context_ids = loaded.tokenizer(context, add_special_tokens=add_special)["input_ids"]
+        common = 0
+        while common < min(len(full_ids), len(context_ids)) and full_ids[common] == context_ids[common]:
+            common += 1
+        scored.append(_Scored(text=full, n_option_tokens=len(full_ids) - common))
+    return scored
+
+
+def score_choices(loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None) -> list[Response]:
+    """Score every option of every request; the response text is the best-scoring option."""
+    sequences: list[tuple[int, _Scored]] = []
+    for index, request in enumerate(requests):
+        if not request.options:
+            raise UserError(f"sample {request.sample_id!r}: a choice request needs options")
+        sequences += [(index, s) for s in option_sequences(loaded, request, _adds_special(loaded, request))]
+    scores: list[float] = []
+    for chunk in chunks(sequences, batch_size or max(1, len(requests))):
+        scores += _score_batch(loaded, [requests[i] for i, _ in chunk], [s for _, s in chunk])
+    responses, position = [], 0
+    for request in requests:
+        mine = tuple(scores[position : position + len(request.options)])
+        position += len(request.options)
+        best = max(range(len(mine)), key=mine.__getitem__)
+        responses.append(Response(text=request.options[best], option_scores=mine))
+    return responses
+
+
+def _adds_special(loaded: LoadedModel, request: Request) -> bool:
+    bos = loaded.tokenizer.bos_token
+    return not (bos and render_prompt(loaded, request).startswith(bos))
+
+
+def _score_batch(loaded: LoadedModel, batch: Sequence[Request], seqs: Sequence[_Scored]) -> list[float]:
+    inputs = _encode(loaded, [s.text for s in seqs], batch, "right")
+    lengths = inputs["attention_mask"].sum(dim=1).tolist()
+    width = inputs["input_ids"].shape[1]
+    # Logits are needed only from the first predicting position of any row's option to the end.
+    keep = max(width - length + s.n_option_tokens for length, s in zip(lengths, seqs)) + 1
+    kwargs = {"logits_to_keep": keep} if loaded.keeps_logits else {}
+    with torch.inference_mode():
+        logits = loaded.model(**inputs, **kwargs).logits
+    offset = width - logits.shape[1]
+    scores = []
+    for row, (length, seq) in enumerate(zip(lengths, seqs)):
+        targets = inputs["input_ids"][row, length - seq.n_option_tokens : length]
+        start = length - seq.n_option_tokens - 1 - offset
+        log_probs = torch.log_softmax(logits[row, start : start + seq.n_option_tokens].float(), dim=-1)
+        scores.append(log_probs.gather(1, targets.unsqueeze(1)).mean().item())
+    return scores
