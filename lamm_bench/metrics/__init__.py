@@ -11,6 +11,8 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "accuracy": True,
     "word_accuracy": True,
     "unparsed_rate": False,
+    "accuracy_voc2012": True,  # binary-loc: the VOC2012 part of the pooled locating accuracy
+    "accuracy_lsp": True,  # binary-loc: the LSP part
     # detection and grounding (suffixed with @<IoU threshold>)
     "recall": True,
     "precision": True,

@@ -1,0 +1,30 @@
+"""AI2D (``VQA_AI2D.json``), paper and ChEF protocols: the same plans and scoring as ScienceQA.
+
+Paper: two-step plan (reasoning, then ``... ###\\nANSWER:``), stored as ``reasoning + "\\n The answer is " +
+option`` and scored by the ``VQAvisionacc`` cascade (letters A-E); the table's "Acc" is ``accuracy`` (LAMM 20.92).
+ChEF (``AI2D`` recipe, ``CoT: True``, 256 tokens): a CoT step then the answer, ``LAMM_VQA`` over ``CoT + answer``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .scienceqa import SCIENCEQA, SCIENCEQA_CHEF
+
+META = "2D_Benchmark/meta_file/VQA_AI2D.json"
+
+AI2D = dataclasses.replace(
+    SCIENCEQA,
+    name="ai2d",
+    meta_files=(META,),
+    description="VQA on AI2D: two-step reasoning+answer, LAMM regex cascade (A-E)",
+)
+
+AI2D_CHEF = dataclasses.replace(
+    SCIENCEQA_CHEF,
+    name="ai2d-chef",
+    meta_files=(META,),
+    description="VQA on AI2D, ChEF protocol: CoT step then answer (256 tokens, greedy), LAMM_VQA cascade",
+)
+
+TASKS = (AI2D, AI2D_CHEF)

@@ -1,0 +1,55 @@
+"""UCMerced land-use fine-grained classification (``Fine-grained_Classification_UCMerced.json``), paper and ChEF.
+
+Both protocols count an answer correct iff the label is a substring of the raw answer -- case-sensitive, no
+normalization (``UCMerced_eval`` / ChEF ``UCMerced_Classification``), so "Beach" does not match ``beach``. The
+paper table's "Acc" is ``accuracy`` (LAMM 18.23); ChEF's ``ACC`` is the same number over 16-token answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lamm_bench.metrics.classification import ucmerced_sample
+from lamm_bench.records import Sample, SampleScore
+from lamm_bench.task import TaskSpec
+
+from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
+from ._sysmsg import FG_CLASSIFICATION_SYS
+
+
+def score_ucmerced(sample: Sample, prediction: str) -> SampleScore:
+    """Correct iff ``label in answer``; ``parsed`` holds the label when it was found, else None."""
+    label = sample.target["label"]
+    found = ucmerced_sample(prediction, label)
+    return SampleScore(
+        values={"correct": float(found["correct"])},
+        parsed={"found": label if found["correct"] else None},
+        unparsed=not prediction.strip(),
+    )
+
+
+UCMERCED = TaskSpec(
+    name="ucmerced",
+    version="1",
+    protocol="paper",
+    modality="2d",
+    meta_files=("2D_Benchmark/meta_file/Fine-grained_Classification_UCMerced.json",),
+    required_fields={"label": str},
+    system_message=FG_CLASSIFICATION_SYS,
+    stages=(single_request(FG_CLASSIFICATION_SYS, PAPER_2D),),
+    score_sample=score_ucmerced,
+    aggregate=accuracy,
+    paper_metric=("Acc", "accuracy"),
+    description="UCMerced fine-grained classification: case-sensitive substring match of the label",
+)
+
+UCMERCED_CHEF = dataclasses.replace(
+    UCMERCED,
+    name="ucmerced-chef",
+    protocol="chef",
+    stages=(single_request(FG_CLASSIFICATION_SYS, CHEF_DEFAULT, protocol="chef"),),
+    paper_metric=("ACC", "accuracy"),
+    description="UCMerced, ChEF protocol: 16 tokens, case-sensitive substring match of the label",
+)
+
+TASKS = (UCMERCED, UCMERCED_CHEF)

@@ -1,0 +1,106 @@
+"""VOC2012 object detection (``Detection_VOC2012.json``), paper and ChEF protocols.
+
+Paper (``@3085eef detection_eval``): the table's "mAP" is a recall -- a ground-truth object counts when its label
+is synonym-matched anywhere in the answer (first-synset WordNet matcher) and *any* box parsed from the answer
+(``[...]`` then ``(...)`` numbers, digit fallback, corner swap) has IoU > 0.5; it is reported as
+``recall_reference@0.5``. Beside it, honest one-to-one recall/precision/F1 at IoU 0.5 and 0.25, without and with
+the category ("with category" = the label matched anywhere in the answer, since free text does not tie labels to
+boxes). COCO AP needs a confidence per box, which text answers do not have, so no AP is reported.
+ChEF (``@d01093c LAMM_Detection``): the structured sentence parser (box + category template per sentence,
+inverted boxes dropped) and Kuhn matching at IoU >= 0.5 and 0.25 with the VOC synonym matcher; its headline
+``recall@0.50`` is ``recall_with_category@0.5``. Answers with no box (the reference crashes on a file without
+any) score nothing and count as unparsed. ChEF's prompt is the record's query, as in the paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lamm_bench.metrics.detection import (
+    chef_detection_aggregate,
+    chef_detection_sample,
+    matching_aggregate,
+    matching_counts,
+    paper_detection_aggregate,
+    paper_detection_sample,
+)
+from lamm_bench.parsing.boxes import parse_bbox
+from lamm_bench.parsing.chef_detection import parse_chef_detection
+from lamm_bench.records import Sample, SampleScore
+from lamm_bench.task import TaskSpec
+
+from ._common import CHEF_DEFAULT, PAPER_2D, single_request
+from ._lamm2d import unparsed_rate, values, voc_objects
+from ._sysmsg import DETECTION_SYS
+
+META = "2D_Benchmark/meta_file/Detection_VOC2012.json"
+FIELDS = {"object": list}
+
+
+def score_voc_paper(sample: Sample, prediction: str) -> SampleScore:
+    """Paper ``detection_eval`` hits plus honest one-to-one matching counts for one image."""
+    from lamm_bench.parsing.synonyms import paper_class_match
+
+    objects = voc_objects(sample)
+    boxes = parse_bbox(prediction)
+    counts = {
+        **paper_detection_sample(objects, prediction, match=paper_class_match),
+        **matching_counts(objects, boxes, prediction, match=paper_class_match),
+    }
+    return SampleScore(values=counts, parsed={"boxes": [list(b) for b in boxes]}, unparsed=not boxes)
+
+
+def aggregate_voc_paper(scores: Sequence[SampleScore]) -> dict[str, float]:
+    """The paper's recall (``recall_reference@0.5``), honest P/R/F1 at 0.5 and 0.25, and the unparsed share."""
+    rows = values(scores)
+    return {**paper_detection_aggregate(rows), **matching_aggregate(rows), "unparsed_rate": unparsed_rate(scores)}
+
+
+def score_voc_chef(sample: Sample, prediction: str) -> SampleScore:
+    """ChEF ``LAMM_Detection`` counts for one image, with the (box, category) pairs its parser kept."""
+    parsed = parse_chef_detection(prediction)
+    counts = chef_detection_sample(voc_objects(sample), parsed)
+    return SampleScore(
+        values=counts,
+        parsed={"boxes": [list(b) for b in parsed.boxes], "categories": list(parsed.categories),
+                "malformed": parsed.malformed},
+        unparsed=not parsed.boxes,
+    )  # fmt: skip
+
+
+def aggregate_voc_chef(scores: Sequence[SampleScore]) -> dict[str, float]:
+    """ChEF's recall/precision with and without category at 0.5 and 0.25, and the unparsed share."""
+    return {**chef_detection_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
+
+
+VOC2012 = TaskSpec(
+    name="voc2012",
+    version="1",
+    protocol="paper",
+    modality="2d",
+    meta_files=(META,),
+    required_fields=FIELDS,
+    system_message=DETECTION_SYS,
+    stages=(single_request(DETECTION_SYS, PAPER_2D),),
+    score_sample=score_voc_paper,
+    aggregate=aggregate_voc_paper,
+    paper_metric=("mAP", "recall_reference@0.5"),
+    description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1",
+)
+
+VOC2012_CHEF = TaskSpec(
+    name="voc2012-chef",
+    version="1",
+    protocol="chef",
+    modality="2d",
+    meta_files=(META,),
+    required_fields=FIELDS,
+    system_message=DETECTION_SYS,
+    stages=(single_request(DETECTION_SYS, CHEF_DEFAULT, protocol="chef"),),
+    score_sample=score_voc_chef,
+    aggregate=aggregate_voc_chef,
+    paper_metric=("recall@0.50", "recall_with_category@0.5"),
+    description="VOC2012 detection, ChEF protocol: sentence parser, Kuhn matching, recall/precision at 0.5/0.25",
+)
+
+TASKS = (VOC2012, VOC2012_CHEF)
