@@ -56,10 +56,19 @@ def build_tables(results: Sequence[Mapping[str, Any]]) -> list[Table]:
         rows = buckets.get((modality, protocol), {})
         if not rows and not fixed:
             continue
-        seen = sorted({t for per_task in rows.values() for t in per_task} - set(fixed))
+        seen = sorted({t for per_task in rows.values() for t in per_task} - set(fixed), key=_task_order)
         title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
         tables.append(Table(title, tuple(fixed) + tuple(seen), protocol, dict(sorted(rows.items()))))
     return tables
+
+
+def _task_order(task: str) -> tuple[int, str]:
+    """Columns without a fixed paper position follow the group order (``lamm2d-chef``, ...), then by name."""
+    from lamm_bench import registry
+
+    order = [t for group in ("lamm2d-chef", "lamm3d-chef") if group in registry.groups()
+             for t in registry.expand_group(group)]  # fmt: skip
+    return (order.index(task) if task in order else len(order), task)
 
 
 def _column_info(table: Table, task: str) -> tuple[str, bool]:

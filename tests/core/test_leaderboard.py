@@ -30,6 +30,8 @@ def test_golden_content_is_what_it_should_be():
     assert "| scienceqa | paper | 1, 2 | Acc | `accuracy` | 2017 |" in text
     # separate tables per modality and protocol
     assert "## 3D tasks, LAMM paper protocol" in text and "## 2D tasks, ChEF protocol" in text
+    # ChEF columns follow the lamm2d-chef group order, not the alphabet
+    assert text.index("voc2012-chef<br>") < text.index("celeba-hair-chef<br>")
 
 
 def test_malformed_result_file_is_a_user_error(tmp_path):
