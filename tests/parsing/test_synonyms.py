@@ -63,3 +63,21 @@ def test_entity_tokens_drop_punctuation_and_stopwords_and_morph():
 def test_matchers_never_raise(text):
     for match in (paper_class_match, chef_class_match, chef_voc_class_match):
         assert isinstance(match("cat", text), bool)
+
+
+def test_missing_wordnet_is_a_clear_user_error(tmp_path, monkeypatch):
+    from lamm_bench.errors import UserError
+    from lamm_bench.parsing import lexicon
+
+    lexicon.wordnet.cache_clear()
+    try:
+        monkeypatch.setenv("LAMM_BENCH_WORDNET", str(tmp_path))
+        with pytest.raises(UserError, match="no WordNet database there"):
+            lexicon.wordnet()
+        monkeypatch.delenv("LAMM_BENCH_WORDNET")
+        monkeypatch.setattr(lexicon, "DEBIAN_WORDNET", tmp_path / "nowhere")
+        monkeypatch.setattr(lexicon, "_nltk_find", lambda resource: None)
+        with pytest.raises(UserError, match="apt-get install wordnet-base"):
+            lexicon.wordnet()
+    finally:
+        lexicon.wordnet.cache_clear()
