@@ -220,6 +220,28 @@ def data_mini(
     typer.echo(f"wrote {out}")
 
 
+@app.command()
+def train(
+    preset: Annotated[str, typer.Option("--preset", help="lamm-7b, lamm-13b, lamm3d-13b or tiny.")],
+    data: Annotated[Path, typer.Option("--data", help="LAMM instruction file (e.g. 2D_Instruct/meta_file/*.json).")],
+    media_root: Annotated[Optional[Path], typer.Option("--media-root", help="Media folder (default: meta file's grandparent).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Run folder (default runs/<preset>).")] = None,
+    max_steps: Annotated[Optional[int], typer.Option("--max-steps", help="Stop after N optimizer steps.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Training setting KEY=VALUE (repeatable).")] = [],
+    model_arg: Annotated[list[str], typer.Option("--model-arg", help="llm=DIR clip=FILE epcl=FILE models_root=DIR.")] = [],
+    resume: Annotated[bool, typer.Option(help="Continue from the newest checkpoint in the run folder.")] = True,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """LoRA-train the native LAMM model; writes OUTPUT/pytorch_model.pt (docs/training.md)."""
+    from lamm_bench.distributed import rank_and_world
+    from lamm_bench.train.cli import run_train
+
+    outcome = run_train(preset, data, media_root=media_root, output=output, max_steps=max_steps, overrides=set_,
+                        model_args=model_arg, resume=resume, progress=progress)  # fmt: skip
+    if rank_and_world()[0] == 0:
+        typer.echo(f"wrote {outcome.delta}")
+
+
 def main() -> None:
     """Console entry point: maps user errors to exit 2 with a one-line message."""
     try:

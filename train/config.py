@@ -1,0 +1,230 @@
+"""The trainer's settings: one frozen :class:`TrainConfig` (a docstring under every field) and the named presets.
+
+``lamm-7b`` and ``lamm-13b`` carry the LAMM paper's hyper-parameters (``src/config/LAMM/train.yaml``: global batch
+64, 2 epochs, LR 5e-4 with 10% warm-up then linear decay, AdamW betas (0.9, 0.95), weight decay 0.001, clip 1.0,
+400 target tokens, LoRA r 32 / alpha 32 / dropout 0.1 on q, k, v, o); ``lamm3d-13b`` is the same recipe on point
+clouds; ``tiny`` trains the test fixture's tiny LAMM on a CPU in minutes. ``--set key=value`` overrides any field
+(:func:`apply_overrides`), and ``__post_init__`` rejects impossible values with a one-line ``UserError``. No torch
+here: the CLI validates the configuration and the data before importing anything heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lamm_bench.errors import UnknownNameError, UserError
+
+WARMUP_TYPES = ("log", "linear")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+SAVE_DTYPES = ("float16", "bfloat16", "float32")
+MODALITIES = ("image", "point_cloud")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what a training run computes (saved beside the weights as JSON)."""
+
+    modality: str = "image"
+    """``image`` (CLIP ViT-L/14 patch tokens, ``<Img>`` tags, ``image`` records) or ``point_cloud`` (EPCL,
+    ``<Pcl>`` tags, ``pcl`` records)."""
+    llm_name: str = "vicuna-13b-v0"
+    """Sub-directory of the models root holding the base LLM (``--model-arg llm=DIR`` points at it directly)."""
+    clip_model: str = "ViT-L-14"
+    """open_clip model config of the vision tower (QuickGELU forced, as for OpenAI's weights)."""
+    clip_config_dir: str = ""
+    """Folder of extra open_clip model configs (JSON) to register first; needed only for custom towers such as
+    the test fixture's tiny one."""
+    num_vision_tokens: int = 256
+    """Visual tokens fed to the LLM per sample (the first N of the encoder's 256)."""
+    lora_r: int = 32
+    """LoRA rank on q/k/v/o of every attention layer."""
+    lora_alpha: int = 32
+    """LoRA alpha (the update is scaled by alpha / r)."""
+    lora_dropout: float = 0.1
+    """Dropout on the LoRA branch's input during training."""
+    use_system: bool = True
+    """Put the task's system message (chosen by the record's ``task_type``) before ``### Human: <Img>``, as the
+    reference's ``--use_system`` does."""
+    max_tgt_len: int = 400
+    """Text tokens kept after the visual tokens (the head and system message are not counted)."""
+    num_points: int = 40_000
+    """Points sampled from each point cloud (3D only), seeded by ``seed`` and the record index."""
+    global_batch_size: int = 64
+    """Samples per optimizer step over all processes: micro batch x accumulation x world size."""
+    micro_batch_size: int = 2
+    """Samples per forward pass on each process."""
+    epochs: int = 2
+    """Passes over the data; incomplete last global batches are dropped, as in the reference."""
+    max_steps: int = 0
+    """Stop after this many optimizer steps (0: ``epochs`` worth); the LR schedule spans this total."""
+    lr: float = 5e-4
+    """Peak learning rate."""
+    warmup_ratio: float = 0.1
+    """Share of the optimizer steps spent warming up."""
+    min_warmup_steps: int = 10
+    """Lower bound on warm-up steps (the reference uses ``max(10, int(total * 0.1))``)."""
+    warmup_type: str = "log"
+    """``log`` (DeepSpeed's default warm-up shape, which the reference ran) or ``linear``."""
+    adam_beta1: float = 0.9
+    """AdamW beta 1."""
+    adam_beta2: float = 0.95
+    """AdamW beta 2."""
+    adam_eps: float = 1e-8
+    """AdamW epsilon."""
+    weight_decay: float = 0.001
+    """Decoupled weight decay on every trainable tensor."""
+    grad_clip: float = 1.0
+    """Clip the global gradient norm to this value (0 disables)."""
+    precision: str = "auto"
+    """``auto`` (bf16 autocast on CUDA, fp32 on CPU), ``bf16``, ``fp16`` or ``fp32``; frozen weights are stored in
+    the low precision, trainable ones stay fp32."""
+    gradient_checkpointing: bool = False
+    """Recompute LLM activations in the backward pass (less memory, about a third more compute)."""
+    save_every: int = 500
+    """Write a resumable checkpoint every N optimizer steps (0: only at the end)."""
+    keep_checkpoints: int = 1
+    """How many periodic checkpoints to keep (the newest)."""
+    save_dtype: str = "float16"
+    """dtype of the saved ``pytorch_model.pt`` (the released deltas are float16)."""
+    log_every: int = 5
+    """Write loss, token accuracy and LR to the log every N optimizer steps."""
+    seed: int = 0
+    """Seed of the data order, ``llama_proj`` and LoRA initialization, dropout and point sampling."""
+    num_workers: int = 1
+    """DataLoader worker processes per training process (image decoding)."""
+    debug_grads: str = ""
+    """Debug: write the first optimizer step's reduced gradients of every trainable tensor to this file."""
+
+    def __post_init__(self) -> None:
+        choices = {"modality": MODALITIES, "warmup_type": WARMUP_TYPES, "precision": PRECISIONS,
+                   "save_dtype": SAVE_DTYPES}  # fmt: skip
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise UserError(f"train: {key}={getattr(self, key)!r} must be one of {', '.join(allowed)}")
+        positive = ("num_vision_tokens", "lora_r", "lora_alpha", "max_tgt_len", "num_points", "global_batch_size",
+                    "micro_batch_size", "epochs", "log_every", "keep_checkpoints")  # fmt: skip
+        for key in positive:
+            if getattr(self, key) < 1:
+                raise UserError(f"train: {key} must be a positive integer, got {getattr(self, key)}")
+        for key in ("max_steps", "min_warmup_steps", "save_every", "num_workers", "seed"):
+            if getattr(self, key) < 0:
+                raise UserError(f"train: {key} cannot be negative, got {getattr(self, key)}")
+        for key in ("lr", "adam_eps"):
+            if not getattr(self, key) > 0:
+                raise UserError(f"train: {key} must be positive, got {getattr(self, key)}")
+        if self.num_vision_tokens > 256:
+            raise UserError("train: num_vision_tokens cannot exceed the encoder's 256 tokens")
+        if not 0 <= self.lora_dropout < 1:
+            raise UserError(f"train: lora_dropout must be in [0, 1), got {self.lora_dropout}")
+        if not 0 <= self.warmup_ratio <= 1:
+            raise UserError(f"train: warmup_ratio must be in [0, 1], got {self.warmup_ratio}")
+        for key in ("adam_beta1", "adam_beta2"):
+            if not 0 <= getattr(self, key) < 1:
+                raise UserError(f"train: {key} must be in [0, 1), got {getattr(self, key)}")
+        if self.weight_decay < 0 or self.grad_clip < 0:
+            raise UserError("train: weight_decay and grad_clip cannot be negative")
+        if self.global_batch_size % self.micro_batch_size:
+            raise UserError(f"train: global_batch_size {self.global_batch_size} is not a multiple of "
+                            f"micro_batch_size {self.micro_batch_size}")  # fmt: skip
+
+    @property
+    def lora_scale(self) -> float:
+        """The factor on ``B @ A`` (alpha / r)."""
+        return self.lora_alpha / self.lora_r
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready mapping of every field."""
+        return dataclasses.asdict(self)
+
+
+def gradient_accumulation(config: TrainConfig, world_size: int) -> int:
+    """Micro-steps per optimizer step so the global batch stays ``global_batch_size`` on ``world_size`` processes.
+
+    Raises:
+        UserError: The global batch is not a multiple of ``micro_batch_size x world_size``.
+    """
+    per_pass = config.micro_batch_size * world_size
+    if world_size < 1 or config.global_batch_size % per_pass:
+        raise UserError(
+            f"train: global batch {config.global_batch_size} cannot be split into micro batches of "
+            f"{config.micro_batch_size} on {world_size} process(es); change micro_batch_size or the process count"
+        )
+    return config.global_batch_size // per_pass
+
+
+def total_steps(config: TrainConfig, num_samples: int) -> int:
+    """Optimizer steps of the run: ``max_steps`` when set, else ``epochs x (samples // global batch)``.
+
+    Raises:
+        UserError: The data holds fewer samples than one global batch.
+    """
+    per_epoch = num_samples // config.global_batch_size
+    if per_epoch == 0:
+        raise UserError(f"train: {num_samples} record(s) cannot fill one global batch of {config.global_batch_size}")
+    return config.max_steps or config.epochs * per_epoch
+
+
+def warmup_steps(config: TrainConfig, steps: int) -> int:
+    """Warm-up length: ``max(min_warmup_steps, int(steps x warmup_ratio))``, at most ``steps``."""
+    return min(steps, max(config.min_warmup_steps, int(steps * config.warmup_ratio)))
+
+
+_PAPER = TrainConfig()
+
+PRESETS: dict[str, TrainConfig] = {
+    "lamm-7b": dataclasses.replace(_PAPER, llm_name="vicuna-7b-v0"),
+    "lamm-13b": dataclasses.replace(_PAPER, llm_name="vicuna-13b-v0"),
+    "lamm3d-13b": dataclasses.replace(_PAPER, llm_name="vicuna-13b-v0", modality="point_cloud"),
+    # The tiny fixture model (tests/adapters/tiny_lamm.py): LoRA shape as its adapter arguments, fp32 on CPU, a
+    # higher LR so a few dozen steps show learning, a full-precision delta so tests can compare exactly.
+    "tiny": dataclasses.replace(
+        _PAPER, llm_name="vicuna-tiny", clip_model="LammTiny-ViT-14", lora_r=8, lora_alpha=16,
+        global_batch_size=4, micro_batch_size=2, epochs=10, lr=1e-2, min_warmup_steps=2, warmup_type="linear",
+        max_tgt_len=96, num_points=2048, precision="fp32", save_every=5, save_dtype="float32", log_every=1,
+        use_system=False, num_vision_tokens=32,
+        num_workers=0,
+    ),  # fmt: skip
+}
+"""Named starting points for ``lamm-bench train --preset``."""
+
+
+def preset(name: str) -> TrainConfig:
+    """The preset called ``name`` (``UnknownNameError`` with close matches otherwise)."""
+    if name not in PRESETS:
+        raise UnknownNameError("training preset", name, PRESETS)
+    return PRESETS[name]
+
+
+def apply_overrides(config: TrainConfig, pairs: Mapping[str, str]) -> TrainConfig:
+    """A copy of ``config`` with ``--set key=value`` strings converted to each field's type.
+
+    Raises:
+        UserError: An unknown key or a value that does not convert (or fails validation).
+    """
+    import typing
+
+    hints = typing.get_type_hints(TrainConfig)
+    values: dict[str, object] = {}
+    for key, raw in pairs.items():
+        if key not in hints:
+            raise UserError(f"train: --set {key}=...: no such setting; known: {', '.join(sorted(hints))}")
+        values[key] = _convert(key, raw, hints[key])
+    return dataclasses.replace(config, **values)
+
+
+def _convert(key: str, raw: str, kind: object) -> object:
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return lowered in ("1", "true", "yes")
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        return raw
+    except ValueError:
+        raise UserError(f"train: --set {key}={raw!r}: expected {getattr(kind, '__name__', kind)}") from None

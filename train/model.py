@@ -1,0 +1,157 @@
+"""The trainable LAMM: the evaluator's ``LammModel`` with fresh LoRA and ``llama_proj``, and its training forward.
+
+:class:`TrainableLamm` subclasses :class:`~lamm_bench.model_adapters.lamm.model.LammModel`, so parameter names
+are exactly those of the released deltas (``llama_model.base_model.model.model.layers.{i}.self_attn.q_proj
+.lora_A.default.weight``, ``llama_proj.weight``). Only LoRA and ``llama_proj`` train (kept in fp32); the base
+LLM and the CLIP/EPCL encoder are frozen and may be stored in bf16/fp16. The encoder runs without gradients in
+eval mode (EPCL has batch norm), and the loss is the reference's: mean token cross-entropy over the supervised
+positions of the micro batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.model_adapters.lamm.config import CLIP_CACHE_FILE, CLIP_FILE, EPCL_FILE, MODELS_ROOT_ENV
+from lamm_bench.model_adapters.lamm.model import LammModel
+from lamm_bench.model_adapters.lamm.prompt import IGNORE
+from lamm_bench.train.config import TrainConfig
+from lamm_bench.train.dataset import Batch
+
+logger = logging.getLogger(__name__)
+
+MODEL_ARGS = ("llm", "clip", "epcl", "models_root")
+"""``--model-arg`` keys the trainer takes (the adapter's names)."""
+
+
+@dataclass(frozen=True)
+class BaseWeights:
+    """The frozen weights a run starts from."""
+
+    llm: Path
+    clip: Path
+    epcl: Path | None
+
+
+def resolve_base_weights(config: TrainConfig, args: Mapping[str, str], environ: Mapping[str, str] | None = None):
+    """Find the base LLM, CLIP and (3D) EPCL files the way the ``lamm`` adapter does (no delta needed).
+
+    Raises:
+        UserError: An unknown ``--model-arg`` key.
+        MissingWeightsError: One line with each missing file and every path tried.
+    """
+    unknown = sorted(set(args) - set(MODEL_ARGS))
+    if unknown:
+        raise UserError(f"train: unknown --model-arg {', '.join(unknown)}; it takes: {', '.join(MODEL_ARGS)}")
+    env = os.environ if environ is None else environ
+    root_text = args.get("models_root") or env.get(MODELS_ROOT_ENV)
+    root = Path(root_text).expanduser() if root_text else None
+
+    def candidates(key: str, relative: str, extra: tuple[str, ...] = ()) -> list[Path]:
+        if args.get(key):
+            return [Path(args[key]).expanduser()]
+        return ([root / relative] if root else []) + [Path(p).expanduser() for p in extra]
+
+    wanted = {"llm": candidates("llm", config.llm_name), "clip": candidates("clip", CLIP_FILE, (CLIP_CACHE_FILE,))}
+    if config.modality == "point_cloud":
+        wanted["epcl"] = candidates("epcl", EPCL_FILE)
+    found, missing = {}, []
+    for key, paths in wanted.items():
+        hit = next((p for p in paths if (p.is_dir() if key == "llm" else p.is_file())), None)
+        if hit is None:
+            tried = ", ".join(map(str, paths)) or f"nowhere (pass {key}=PATH or models_root=DIR)"
+            missing.append(f"{key} (looked in: {tried})")
+        found[key] = hit
+    if missing:
+        hint = "" if root else f"; no models root set (models_root=DIR or ${MODELS_ROOT_ENV})"
+        raise MissingWeightsError(f"LAMM base weights missing: {'; '.join(missing)}{hint}")
+    return BaseWeights(llm=found["llm"], clip=found["clip"], epcl=found.get("epcl"))
+
+
+def is_trainable(name: str) -> bool:
+    """LoRA A/B and ``llama_proj`` train; everything else is frozen."""
+    return ".lora_A." in name or ".lora_B." in name or name.startswith("llama_proj.")
+
+
+class TrainableLamm(LammModel):
+    """``LammModel`` plus the training forward (loss and token accuracy of one micro batch)."""
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Loss (mean over supervised tokens), correctly predicted supervised tokens, supervised tokens."""
+        from lamm_bench.model_adapters.lamm.vision import patch_features
+
+        encoder_dtype = next(self.visual_encoder.parameters()).dtype
+        with torch.no_grad():
+            if self.modality == "point_cloud":
+                feats = self.visual_encoder(batch.visual.to(encoder_dtype))
+            else:
+                feats = patch_features(self.visual_encoder, batch.visual.to(encoder_dtype))
+        # Only the projection sees gradients on the visual side.
+        visual = self.llama_proj(feats[:, : self.num_tokens].to(self.llama_proj.weight.dtype))
+        base = self._base()
+        embeds = base.get_input_embeddings()(batch.input_ids)
+        embeds = embeds.masked_scatter(batch.visual_mask.unsqueeze(-1), visual.to(embeds.dtype))
+        # Right padding, so positions are 0..T-1 on every row, as in the reference's forward.
+        logits = base(inputs_embeds=embeds, attention_mask=batch.attention_mask, use_cache=False).logits
+        shifted, targets = logits[:, :-1].float(), batch.labels[:, 1:]
+        loss = nn.functional.cross_entropy(shifted.reshape(-1, shifted.shape[-1]), targets.reshape(-1),
+                                           ignore_index=IGNORE)  # fmt: skip
+        supervised = targets != IGNORE
+        correct = ((shifted.argmax(-1) == targets) & supervised).sum()
+        return loss, correct, supervised.sum()
+
+
+def build_trainable(config: TrainConfig, weights: BaseWeights, frozen_dtype: torch.dtype, device: torch.device):
+    """Load the frozen parts, add LoRA and a fresh ``llama_proj`` (seed the RNG first), trainables in fp32.
+
+    Returns:
+        A :class:`TrainableLamm` in train mode with its encoder in eval mode.
+    """
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    from lamm_bench.model_adapters.lamm.checkpoint import LORA_TARGETS, load_llm, load_tokenizer
+    from lamm_bench.model_adapters.lamm.vision import load_clip_visual
+
+    if config.clip_config_dir:
+        import open_clip
+
+        if not Path(config.clip_config_dir).is_dir():
+            raise UserError(f"train: clip_config_dir {config.clip_config_dir} is not a folder")
+        open_clip.add_model_config(Path(config.clip_config_dir))
+    tokenizer = load_tokenizer(weights.llm)
+    visual = load_clip_visual(weights.clip, config.clip_model)
+    width = visual.conv1.out_channels
+    if config.modality == "point_cloud":
+        from lamm_bench.model_adapters.lamm.epcl import build_epcl
+
+        encoder = build_epcl(weights.epcl, visual)
+    else:
+        encoder = visual
+    llm = load_llm(weights.llm, frozen_dtype, device)
+    lora = LoraConfig(task_type=TaskType.CAUSAL_LM, inference_mode=False, r=config.lora_r,
+                      lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=list(LORA_TARGETS))  # fmt: skip
+    llm = get_peft_model(llm, lora)
+    if config.gradient_checkpointing:
+        llm.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model = TrainableLamm(encoder, llm, tokenizer, modality=config.modality, vision_width=width,
+                          num_tokens=config.num_vision_tokens)  # fmt: skip
+    model.to(device)
+    for name, param in model.named_parameters():
+        trainable = is_trainable(name)
+        param.requires_grad_(trainable)
+        if trainable:
+            param.data = param.data.float()
+        elif param.is_floating_point():
+            param.data = param.data.to(frozen_dtype)
+    model.train()
+    model.visual_encoder.eval()
+    return model
