@@ -58,13 +58,14 @@ def run(
     models, tasks, args = _split(model), _split(task), _model_args(model_arg)
     if name and len(models) > 1:
         raise UserError("--name can only be used with a single --model")
+    results = []
     with ProgressBars(enabled=progress) as bars:
         for model_name in models:
-            results = evaluate(
+            results += evaluate(
                 model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch_size,
                 seed=seed, model_args=args, name=name, progress=bars.update,
             )  # fmt: skip
-            print_results(results, out)
+    print_results(results, out)
 
 
 @app.command()

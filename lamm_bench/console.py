@@ -7,21 +7,37 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 from rich.table import Table
 
 out = Console()
 err = Console(stderr=True)
 
 
+class RateColumn(ProgressColumn):
+    """Throughput in requests per second."""
+
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.2f} req/s" if task.speed else "- req/s")
+
+
 class ProgressBars:
-    """One bar per task stage, with batches done/total, elapsed time and ETA (on stderr)."""
+    """One bar per task stage, with requests done/total, throughput, elapsed time and ETA (on stderr)."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("batches"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("requests"),
+            RateColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
             console=err, disable=not enabled,
         )  # fmt: skip
         self._bars: dict[str, Any] = {}
@@ -45,18 +61,19 @@ def _fmt(value: Any) -> str:
 
 
 def print_results(results: Sequence[Mapping[str, Any]], out_dir: Path) -> None:
-    """A summary table of a run and where its files are."""
-    table = Table(title="lamm-bench results")
-    for column in ("model", "task", "protocol", "paper metric", "value", "95% CI", "unparsed", "failed", "n"):
-        table.add_column(column)
-    for r in results:
-        ci = r["primary"]["ci95"]
-        table.add_row(
-            r["model"]["name"], r["task"]["name"], r["task"]["protocol"], r["paper_metric"]["name"],
-            _fmt(r["paper_metric"]["value"]), f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-",
-            str(r["unparsed"]), str(r["failed"]), str(r["task"]["n_samples"]),
-        )  # fmt: skip
-    out.print(table)
+    """A summary table of a run (one per model) and where its files are."""
+    for model in dict.fromkeys(r["model"]["name"] for r in results):
+        table = Table(title=f"lamm-bench results: {model}")
+        for column in ("task", "paper metric", "value", "95% CI", "unparsed", "failed", "n"):
+            table.add_column(column, no_wrap=column in ("task", "value", "95% CI"))
+        for r in (r for r in results if r["model"]["name"] == model):
+            ci = r["primary"]["ci95"]
+            table.add_row(
+                r["task"]["name"], r["paper_metric"]["name"], _fmt(r["paper_metric"]["value"]),
+                f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-", str(r["unparsed"]), str(r["failed"]),
+                str(r["task"]["n_samples"]),
+            )  # fmt: skip
+        out.print(table)
     out.print(f"results in {Path(out_dir) / 'results'}")
 
 

@@ -29,7 +29,7 @@ from lamm_bench.task import TaskSpec
 log = logging.getLogger(__name__)
 
 ProgressHook = Callable[[str, int, int], None]
-"""Called as (description, done, total) after every batch."""
+"""Called as (description, requests done, requests total) after every batch."""
 
 
 @dataclass(frozen=True)
@@ -148,15 +148,17 @@ def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, sett
             requests += [r for r in built if r.key not in previous]
         batches = _batches(requests, settings.batch_size)
         label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"
-        for index, batch in enumerate(batches, start=1):
+        answered_now = 0
+        for batch in batches:
             start = time.perf_counter()
             responses = _call(adapter, batch)
             stats["inference_seconds"] += time.perf_counter() - start
             stats["new_requests"] += len(batch)
             stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
             store.append(StoredResponse.of(q.sample_id, q.key, r) for q, r in zip(batch, responses))
+            answered_now += len(batch)
             if settings.progress:
-                settings.progress(label, index, len(batches))
+                settings.progress(label, answered_now, len(requests))
     return stats
 
 

@@ -102,6 +102,9 @@ def test_bad_input_exits_2_with_one_line(mini_root, tmp_path):
         (("run", "--model", "openclip", "--model-arg", "arch=ViT-B-32", "--model-arg", "weights=/nonexistent.pt",
           "--task", "scienceqa", "--data-root", str(mini_root)), "can only answer closed-set tasks"),
         (("run", "--model", "lamm-7b", "--task", "scienceqa", "--data-root", str(mini_root)), "missing"),
+        # a 2D-only adapter is refused on a 3D task before it connects anywhere
+        (("run", "--model", "openai", "--model-arg", "base_url=http://127.0.0.1:9/v1", "--model-arg", "model=m",
+          "--task", "scanqa", "--data-root", str(mini_root)), "does not support point_cloud"),
     ]
     for args, message in cases:
         proc = run_cli(*args, "--out", str(tmp_path / "out"))
