@@ -210,14 +210,10 @@ def data_mini(
 ) -> None:
     """Write a small synthetic LAMM data root (every meta schema, real PNG files) for smoke runs."""
     from lamm_bench.mini import write_mini_2d
+    from lamm_bench.mini3d import write_mini_3d
 
     write_mini_2d(out, n=n, seed=seed)
-    try:
-        from lamm_bench.mini3d import write_mini_3d
-    except ImportError:
-        write_mini_3d = None
-    if write_mini_3d is not None:
-        write_mini_3d(out, seed=seed)
+    write_mini_3d(out, seed=seed)
     typer.echo(f"wrote {out}")
 
 

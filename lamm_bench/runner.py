@@ -7,6 +7,7 @@ loaded, so a typo costs a second, not a model load.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import sys
@@ -66,7 +67,9 @@ def seed_everything(seed: int) -> None:
 
 
 def _first_requests(task: PreparedTask) -> list[Request]:
-    return list(task.spec.stages[0](task.all_samples[0], {}, 0)) if task.all_samples else []
+    if not task.all_samples:
+        return []
+    return _build(task.spec.stages[0], task.all_samples[0], {}, 0, task.spec.label_options(task.all_samples)) or []
 
 
 def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTask]) -> None:
@@ -128,23 +131,28 @@ def _batches(requests: list[Request], size: int) -> list[list[Request]]:
     return out
 
 
-def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request] | None:
-    """A stage's requests for a sample, or None when it needs an earlier response that is missing (failed)."""
+def _build(
+    stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()
+) -> list[Request] | None:
+    """A stage's requests for a sample (with the task's closed label set as options where they have none), or
+    None when the stage needs an earlier response that is missing (failed)."""
     try:
-        return list(stage(sample, previous, seed))
+        built = list(stage(sample, previous, seed))
     except KeyError:
         return None
+    return [dataclasses.replace(r, options=options) if options and not r.options else r for r in built]
 
 
 def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
     """Answer every request of every stage that the store does not have yet; returns timing counts."""
     stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
+    options = task.spec.label_options(task.all_samples)
     for number, stage in enumerate(task.spec.stages, start=1):
         answered = _responses_by_sample(store.read())
         requests: list[Request] = []
         for sample in task.samples:
             previous = answered.get(sample.id, {})
-            built = _build(stage, sample, previous, settings.seed) or []
+            built = _build(stage, sample, previous, settings.seed, options) or []
             requests += [r for r in built if r.key not in previous]
         batches = _batches(requests, settings.batch_size)
         label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"

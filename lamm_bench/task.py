@@ -22,6 +22,15 @@ Assemble = Callable[[Sample, Mapping[str, str]], Any]
 multi-request tasks (LSP: joint name -> answer)."""
 
 
+def labels_of(field_name: str) -> Callable[[Sequence[Sample]], tuple[str, ...]]:
+    """A ``label_set``: the sorted distinct values of a ground-truth field across the samples."""
+
+    def label_set(samples: Sequence[Sample]) -> tuple[str, ...]:
+        return tuple(sorted({str(s.target[field_name]) for s in samples}))
+
+    return label_set
+
+
 def single_answer(sample: Sample, responses: Mapping[str, str]) -> str:
     """The default ``assemble``: the response to the sample's only request."""
     return responses[""]
@@ -65,6 +74,14 @@ class TaskSpec:
     """Shape of a prediction in a predictions file."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Task-specific settings recorded in results (e.g. number of points)."""
+    label_set: Callable[[Sequence[Sample]], Sequence[str]] | None = None
+    """For closed-set tasks: the candidate answers, from all the task's samples. The runner puts them in every
+    request's ``options`` that has none, so a choice-only adapter (CLIP zero-shot) can answer by picking one;
+    generating adapters ignore them."""
+
+    def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
+        """The closed label set offered to adapters (empty for open-ended tasks)."""
+        return tuple(self.label_set(samples)) if self.label_set else ()
 
     @property
     def primary_metric(self) -> str:

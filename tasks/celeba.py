@@ -14,7 +14,7 @@ import dataclasses
 from lamm_bench.metrics.facial import hair_sample_chef, hair_sample_paper, smile_prediction
 from lamm_bench.parsing.synonyms import entity_tokens
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, labels_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
 from ._sysmsg import FFC_SYS
@@ -64,6 +64,7 @@ CELEBA_SMILE = TaskSpec(
     aggregate=accuracy,
     paper_metric=("Acc", "accuracy"),
     description="CelebA smiling: 'no'/'not' among the answer's tokens means not smiling",
+    label_set=lambda samples: ("yes", "no"),
 )
 
 CELEBA_HAIR = dataclasses.replace(
@@ -72,6 +73,7 @@ CELEBA_HAIR = dataclasses.replace(
     meta_files=(META_DIR + "Facial_Classification_CelebA(Hair).json",),
     score_sample=score_hair_paper,
     description="CelebA hair colour: WordNet first-synset match of the colour in the answer",
+    label_set=labels_of("attr"),
 )
 
 _CHEF_STAGES = (single_request(FFC_SYS, CHEF_DEFAULT, protocol="chef"),)

@@ -118,14 +118,10 @@ def build_trainable(config: TrainConfig, weights: BaseWeights, frozen_dtype: tor
     from peft import LoraConfig, TaskType, get_peft_model
 
     from lamm_bench.model_adapters.lamm.checkpoint import LORA_TARGETS, load_llm, load_tokenizer
-    from lamm_bench.model_adapters.lamm.vision import load_clip_visual
+    from lamm_bench.model_adapters.lamm.vision import load_clip_visual, register_clip_configs
 
     if config.clip_config_dir:
-        import open_clip
-
-        if not Path(config.clip_config_dir).is_dir():
-            raise UserError(f"train: clip_config_dir {config.clip_config_dir} is not a folder")
-        open_clip.add_model_config(Path(config.clip_config_dir))
+        register_clip_configs(config.clip_config_dir, who="train")
     tokenizer = load_tokenizer(weights.llm)
     visual = load_clip_visual(weights.clip, config.clip_model)
     width = visual.conv1.out_channels

@@ -38,6 +38,10 @@ class LammAdapter:
         paths = resolve_weights(self.config)
         from lamm_bench.model_adapters.lamm.model import build_model
 
+        if self.config.clip_config_dir:
+            from lamm_bench.model_adapters.lamm.vision import register_clip_configs
+
+            register_clip_configs(self.config.clip_config_dir, who="adapter 'lamm'")
         self._model = build_model(self.config, paths)
 
     def describe(self) -> Mapping[str, object]:

@@ -56,6 +56,8 @@ class LammConfig:
     """``image`` (CLIP tower, ``<Img>`` tags) or ``point_cloud`` (EPCL encoder, ``<Pcl>`` tags)."""
     clip_model: str = "ViT-L-14"
     """open_clip model config of the vision tower (QuickGELU is forced, as in OpenAI's weights)."""
+    clip_config_dir: str = ""
+    """A folder of extra open_clip model configs (``<name>.json``) for a custom ``clip_model``."""
     prompt_style: str = "auto"
     """``auto`` (each request's protocol: the paper-era layout for paper tasks, ChEF's for ``-chef`` tasks),
     ``paper`` (``system\\n\\nHuman: text\\n###``) or ``chef`` (``system### Human: text\\n``)."""

@@ -32,6 +32,19 @@ def _is_torchscript(path: Path) -> bool:
         return any("/code/" in name or name.startswith("code/") for name in archive.namelist())
 
 
+def register_clip_configs(folder: str | Path, *, who: str) -> None:
+    """Make the open_clip model configs (``*.json``) in ``folder`` known to open_clip, for custom towers.
+
+    Raises:
+        UserError: ``folder`` is not a directory.
+    """
+    import open_clip
+
+    if not Path(folder).is_dir():
+        raise UserError(f"{who}: clip_config_dir {folder} is not a folder")
+    open_clip.add_model_config(Path(folder))
+
+
 def load_clip_visual(path: Path, model_name: str = "ViT-L-14"):
     """Load the CLIP vision tower from a local file, checking every vision key.
 

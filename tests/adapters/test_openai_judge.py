@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_openai import KEY, server  # noqa: E402,F401 -- the fixture starting the fake server
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from conftest import run_cli  # noqa: E402
+from cli_helpers import run_cli  # noqa: E402
 
 
 def test_judge_through_the_cli(server, mini_root, tmp_path):  # noqa: F811

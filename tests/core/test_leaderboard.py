@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from conftest import run_cli
+from cli_helpers import run_cli
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "leaderboard"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import run_cli
+from cli_helpers import run_cli
 from lamm_bench.cli import app
 
 PAPER = {  # task -> the LAMM table's column label

@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import CLI, run_cli
+from cli_helpers import CLI, run_cli
 
 VOLATILE = ("created", "throughput", "provenance")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from cli_helpers import run_cli
 from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.tasks import _sysmsg

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import run_cli
+from cli_helpers import run_cli
 
 SQA = [  # (answer text, gt_choice, correct by hand, which branch decides)
     ("Reasoning.\n The answer is (B)", 1, True),  # pattern 1 via backtracking onto ')'

@@ -1,0 +1,87 @@
+"""`lamm-bench run --model <adapter>` from the installed CLI on the mini data root, for every model family,
+with tiny random models saved to disk in the real formats (no weights are downloaded)."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run_cli
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "adapters"))
+import tiny_hf  # noqa: E402
+import tiny_lamm  # noqa: E402
+
+
+def _predictions(out: Path, model: str, task: str) -> list[dict]:
+    path = out / "results" / model / f"{task}.predictions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _run(mini_root, out, *args):
+    proc = run_cli("run", *args, "--data-root", str(mini_root), "--out", str(out), "--limit", "2", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_hf_llava_from_a_local_folder(mini_root, tmp_path):
+    model_dir = tiny_hf.build_tiny_llava(tmp_path / "llava")
+    _run(mini_root, tmp_path / "out", "--model", "hf", "--model-arg", f"path={model_dir}", "--name", "tiny-llava",
+         "--task", "cifar10,scienceqa", "--model-arg", "batch_size=2")  # fmt: skip
+    for task in ("cifar10", "scienceqa"):
+        result = json.loads((tmp_path / "out/results/tiny-llava" / f"{task}.json").read_text())
+        assert result["model"]["adapter"] == "hf" and result["failed"] == 0
+        assert all(isinstance(r["prediction"], str) for r in _predictions(tmp_path / "out", "tiny-llava", task))
+
+
+def test_openclip_answers_closed_set_tasks_with_their_labels(mini_root, tmp_path):
+    config, weights = tiny_hf.build_tiny_openclip(tmp_path / "clip")
+    _run(mini_root, tmp_path / "out", "--model", "openclip", "--model-arg", f"arch={config}",
+         "--model-arg", f"weights={weights}", "--task", "cifar10,ucmerced,celeba-smile,celeba-hair")  # fmt: skip
+    data = mini_root / "2D_Benchmark/meta_file"
+    ucmerced = {r["label"] for r in json.loads((data / "Fine-grained_Classification_UCMerced.json").read_text())}
+    hair = {r["attr"] for r in json.loads((data / "Facial_Classification_CelebA(Hair).json").read_text())}
+    allowed = {"cifar10": {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"},
+               "ucmerced": ucmerced, "celeba-smile": {"yes", "no"}, "celeba-hair": hair}  # fmt: skip
+    for task, labels in allowed.items():
+        rows = _predictions(tmp_path / "out", "openclip", task)
+        assert len(rows) == 2 and all(r["prediction"] in labels for r in rows), task
+
+
+def test_openai_against_a_loopback_server(mini_root, tmp_path):
+    server = Path(__file__).parent.parent / "adapters" / "fake_openai_server.py"
+    port_file = tmp_path / "port"
+    process = subprocess.Popen([sys.executable, str(server), "--port-file", str(port_file), "--delay", "0"],
+                               env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    try:
+        for _ in range(200):
+            if port_file.exists():
+                break
+            time.sleep(0.05)
+        base_url = f"http://127.0.0.1:{port_file.read_text()}/v1"
+        _run(mini_root, tmp_path / "out", "--model", "openai", "--model-arg", f"base_url={base_url}",
+             "--model-arg", "model=echo", "--task", "cifar10")  # fmt: skip
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    rows = _predictions(tmp_path / "out", "openai", "cifar10")
+    assert all(r["prediction"].startswith("echo[What is the category label") for r in rows)
+
+
+@pytest.fixture(scope="module")
+def tiny_lamm_root(tmp_path_factory) -> Path:
+    return tiny_lamm.build_tiny_lamm(tmp_path_factory.mktemp("tiny_lamm"))
+
+
+def test_native_lamm_from_its_released_file_layout(mini_root, tiny_lamm_root, tmp_path):
+    args = [arg for key, value in tiny_lamm.TINY_ARGS.items() for arg in ("--model-arg", f"{key}={value}")]
+    _run(mini_root, tmp_path / "out", "--model", "lamm", *args, "--model-arg", f"models_root={tiny_lamm_root}",
+         "--model-arg", f"clip_config_dir={tiny_lamm_root / 'open_clip_configs'}", "--name", "tiny-lamm",
+         "--task", "scienceqa,cifar10-chef")  # fmt: skip
+    result = json.loads((tmp_path / "out/results/tiny-lamm/scienceqa.json").read_text())
+    assert result["model"]["description"]["prompt_style"] == "auto" and result["failed"] == 0
+    rows = _predictions(tmp_path / "out", "tiny-lamm", "scienceqa")
+    assert all("\n The answer is " in r["prediction"] for r in rows)  # the paper's two-step answer
