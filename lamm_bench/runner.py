@@ -12,12 +12,13 @@ import logging
 import random
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lamm_bench import distributed, registry
+from lamm_bench import distributed, media, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
 from lamm_bench.data import MetaFile, load_samples, resolve_data_root, select
 from lamm_bench.errors import UserError
@@ -43,6 +44,8 @@ class RunSettings:
     batch_size: int = 8
     seed: int = 0
     write: bool = True
+    prefetch: bool = True
+    """Decode the next batch's images in a background thread (for adapters that read them via lamm_bench.media)."""
     progress: ProgressHook | None = field(default=None, compare=False)
 
 
@@ -154,20 +157,35 @@ def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, sett
             previous = answered.get(sample.id, {})
             built = _build(stage, sample, previous, settings.seed, options) or []
             requests += [r for r in built if r.key not in previous]
-        batches = _batches(requests, settings.batch_size)
         label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"
-        answered_now = 0
-        for batch in batches:
+        _answer_batches(adapter, _batches(requests, settings.batch_size), store, stats, settings, label)
+    return stats
+
+
+def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, settings: RunSettings, label: str) -> None:
+    """Call the adapter batch by batch, storing each batch's answers as soon as they come back."""
+    total, answered = sum(len(b) for b in batches), 0
+    # Decode the next batch's images in a background thread while the model works on this one.
+    with ThreadPoolExecutor(max_workers=1) as decoder:
+        upcoming = decoder.submit(media.prefetch, _image_paths(batches[0])) if batches and settings.prefetch else None
+        for index, batch in enumerate(batches):
+            if upcoming is not None:
+                upcoming.result()
+                following = batches[index + 1] if index + 1 < len(batches) else []
+                upcoming = decoder.submit(media.prefetch, _image_paths(following)) if following else None
             start = time.perf_counter()
             responses = _call(adapter, batch)
             stats["inference_seconds"] += time.perf_counter() - start
             stats["new_requests"] += len(batch)
             stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
             store.append(StoredResponse.of(q.sample_id, q.key, r) for q, r in zip(batch, responses))
-            answered_now += len(batch)
+            answered += len(batch)
             if settings.progress:
-                settings.progress(label, answered_now, len(requests))
-    return stats
+                settings.progress(label, answered, total)
+
+
+def _image_paths(batch: Sequence[Request]) -> list[str]:
+    return [path for request in batch for path in request.images]
 
 
 def _responses_by_sample(done: Mapping[tuple[str, str], StoredResponse]) -> dict[str, dict[str, str]]:

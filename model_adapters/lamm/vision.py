@@ -153,14 +153,14 @@ def open_image(paths: Sequence[str]):
     """
     from PIL import Image, UnidentifiedImageError
 
+    from lamm_bench.media import load_image
+
     if not paths:
         raise UserError("the lamm adapter needs an image for a 2D request, and this request has none")
     images = []
     for path in paths:
         try:
-            with Image.open(path) as handle:
-                handle.load()
-                images.append(handle.copy())
+            images.append(load_image(path))  # decoded ahead by the runner's prefetch thread when it could
         except (OSError, UnidentifiedImageError) as err:
             raise UserError(f"{path}: cannot read image ({err.__class__.__name__})") from None
     if len(images) == 1:
