@@ -27,6 +27,7 @@ def evaluate(
     name: str | None = None,
     write: bool = True,
     progress: ProgressHook | None = None,
+    decoding: str = "greedy",
 ) -> list[dict[str, Any]]:
     """Evaluate a model on tasks; returns one result record per task (the content of the result files).
 
@@ -42,13 +43,16 @@ def evaluate(
         name: the model's name in results (default: the card or adapter name).
         write: write result files (the store is always written, for resume).
         progress: optional hook called after every batch.
+        decoding: ``greedy`` (default) or ``paper`` (the paper-era sampling: top_p 0.9, temperature 1.0, seeded).
     """
     if batch_size < 1:
         raise UserError(f"--batch-size must be at least 1, got {batch_size}")
+    if decoding not in ("greedy", "paper"):
+        raise UserError(f"--decoding must be greedy or paper, got {decoding!r}")
     task_names = [tasks] if isinstance(tasks, str) else list(tasks)
     settings = RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
-        batch_size=batch_size, seed=seed, write=write, progress=progress,
+        batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding,
     )  # fmt: skip
     if isinstance(model, str):
         card = registry.resolve_model(model)

@@ -50,6 +50,7 @@ def run(
     model_arg: Annotated[list[str], typer.Option("--model-arg", help="Adapter argument KEY=VALUE (repeatable).")] = [],
     name: Annotated[Optional[str], typer.Option(help="Model name in results (default: the card name).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    decoding: Annotated[str, typer.Option(help="greedy, or paper: the paper-era sampling (top_p 0.9, T 1.0).")] = "greedy",
 ) -> None:
     """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
     from lamm_bench.api import evaluate
@@ -63,7 +64,7 @@ def run(
         for model_name in models:
             results += evaluate(
                 model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch_size,
-                seed=seed, model_args=args, name=name, progress=bars.update,
+                seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding,
             )  # fmt: skip
     print_results(results, out)
 

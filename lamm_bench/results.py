@@ -91,6 +91,7 @@ def build_result(
     throughput: Mapping[str, Any],
     device: str | None,
     limit: int | None,
+    decoding: str = "greedy",
 ) -> dict[str, Any]:
     """The result record (also what ``lamm_bench.evaluate`` returns)."""
     return {
@@ -106,7 +107,7 @@ def build_result(
             "limit": limit,
             "meta_files": [{"path": str(m.path.relative_to(data_root)), "sha256": m.sha256} for m in metas],
             "fingerprint": task_fingerprint(task, metas),
-            "settings": dict(task.extra),
+            "settings": {**task.extra, "decoding": decoding},
         },
         "paper_metric": {"name": task.paper_metric[0], "value": outcome.paper_value, "key": task.paper_metric[1]},
         "metrics": outcome.metrics,

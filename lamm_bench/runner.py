@@ -46,6 +46,9 @@ class RunSettings:
     write: bool = True
     prefetch: bool = True
     """Decode the next batch's images in a background thread (for adapters that read them via lamm_bench.media)."""
+    decoding: str = "greedy"
+    """``greedy`` (deterministic, the default) or ``paper``: the paper-era LAMM inference's sampling (``top_p`` 0.9,
+    temperature 1.0), seeded per request."""
     progress: ProgressHook | None = field(default=None, compare=False)
 
 
@@ -109,7 +112,7 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
 
 
 def store_for(settings: RunSettings, model_name: str, model_fp: str, task: PreparedTask, rank: int) -> PredictionStore:
-    key = fingerprint([model_fp, task_fingerprint(task.spec, task.metas), settings.seed])[:16]
+    key = fingerprint([model_fp, task_fingerprint(task.spec, task.metas), settings.seed, settings.decoding])[:16]
     return PredictionStore(settings.out_dir / "store" / model_name / task.spec.name / f"{key}.rank{rank}.jsonl")
 
 
@@ -146,6 +149,16 @@ def _build(
     return [dataclasses.replace(r, options=options) if options and not r.options else r for r in built]
 
 
+PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0}
+"""``model.generate(..., top_p=0.9, temperature=1.0, do_sample=True)`` of the paper-era ``inference_2d.py``."""
+
+
+def _decode_as(request: Request, decoding: str) -> Request:
+    if decoding == "greedy" or request.kind != "generate":
+        return request
+    return dataclasses.replace(request, generation=dataclasses.replace(request.generation, **PAPER_SAMPLING))
+
+
 def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
     """Answer every request of every stage that the store does not have yet; returns timing counts."""
     stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
@@ -155,7 +168,7 @@ def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, sett
         requests: list[Request] = []
         for sample in task.samples:
             previous = answered.get(sample.id, {})
-            built = _build(stage, sample, previous, settings.seed, options) or []
+            built = [_decode_as(r, settings.decoding) for r in _build(stage, sample, previous, settings.seed, options) or []]
             requests += [r for r in built if r.key not in previous]
         label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"
         _answer_batches(adapter, _batches(requests, settings.batch_size), store, stats, settings, label)
@@ -237,7 +250,7 @@ def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, se
         model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
         n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
         device=model_info["description"].get("device"),
-        limit=settings.limit,
+        limit=settings.limit, decoding=settings.decoding,
     )  # fmt: skip
     if settings.write and rank == 0:
         write_result(settings.out_dir, result, outcome.per_sample)
