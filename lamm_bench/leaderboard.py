@@ -149,28 +149,36 @@ def render_markdown(results: Sequence[Mapping[str, Any]], *, chart: bool) -> str
 
 
 def write_chart(results: Sequence[Mapping[str, Any]], path: Path) -> None:
-    """Small multiples: one panel per task, one bar per model (paper metric), deterministic PNG."""
+    """Small multiples in the tables' order: one panel per task (its paper metric and direction), one bar per model,
+    the published LAMM-13B number as a dashed line where the paper has one; a deterministic PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    by_task: dict[str, dict[str, float]] = {}
-    for r in results:
-        by_task.setdefault(r["task"]["name"], {})[r["model"]["name"]] = r["paper_metric"]["value"]
-    tasks = sorted(by_task)
-    cols = min(4, len(tasks))
-    rows = -(-len(tasks) // cols)
+    tables = build_tables(results)
+    panels = [(table, task) for table in tables for task in table.tasks if any(task in per for per in table.rows.values())]
+    reference = PUBLISHED[0].values
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    models = max(len(table.rows) for table, _ in panels)
     with plt.rc_context({"svg.hashsalt": "lamm-bench", "font.size": 8}):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 0.5 + 0.45 * rows * max(2, len(by_task[tasks[0]]))),
-                                 squeeze=False)  # fmt: skip
-        for ax, task in zip(axes.flat, tasks):
-            models = sorted(by_task[task])
-            ax.barh(models, [by_task[task][m] for m in models], color="#4c72b0")
-            ax.set_title(task)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, rows * (0.9 + 0.22 * models)), squeeze=False)
+        for ax, (table, task) in zip(axes.flat, panels):
+            names = [m for m, per in table.rows.items() if task in per]
+            values = [table.rows[m][task]["paper_metric"]["value"] for m in names]
+            label, higher = _column_info(table, task)
+            ax.barh(names, values, color="#4c72b0")
+            published = reference.get(task) if table.protocol == "paper" else None
+            if isinstance(published, (int, float)):
+                ax.axvline(published, color="#888888", linestyle="--", linewidth=1)
+            top = max([*values, published if isinstance(published, (int, float)) else 0, 1.0])
+            ax.set_xlim(0, top * 1.1)
+            ax.set_title(f"{task}: {label} {'↑' if higher else '↓'}")
             ax.invert_yaxis()
-        for ax in list(axes.flat)[len(tasks):]:
+        for ax in list(axes.flat)[len(panels):]:
             ax.axis("off")
+        fig.suptitle("lamm-bench: paper metric per task (dashed: LAMM-13B as published)", fontsize=9)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
