@@ -21,6 +21,23 @@ from lamm_bench.task import TaskSpec
 
 DATA_ENV = "LAMM_BENCH_DATA"
 
+META_ALIASES: dict[str, tuple[str, ...]] = {
+    "VQA_SQAimage.json": ("VQA_ScienceQA.json",),  # ChEF renamed the file (commit acb6375)
+    "Keypoints_Detection_LSP.json": ("Keypoints_Dectection_LSP.json",),  # the LAMM README's spelling
+}
+"""Other names under which a meta file is found in the wild; the declared name is tried first."""
+
+
+def find_meta_file(root: Path, relative: str) -> Path:
+    """The meta file for a task's declared path, or one of its known aliases, in the same folder."""
+    declared = root / relative
+    for candidate in (declared, *(declared.with_name(a) for a in META_ALIASES.get(declared.name, ()))):
+        if candidate.is_file():
+            return candidate
+    aliases = META_ALIASES.get(declared.name, ())
+    also = f" (or {', '.join(aliases)} in the same folder)" if aliases else ""
+    raise UserError(f"meta file not found: {declared}{also}")
+
 
 @dataclass(frozen=True)
 class MetaFile:
@@ -104,9 +121,9 @@ def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tup
     metas: list[MetaFile] = []
     seen: set[str] = set()
     for rel in task.meta_files:
-        meta = read_meta_file(root / rel)
+        meta = read_meta_file(find_meta_file(root, rel))
         metas.append(meta)
-        stem = meta.path.stem
+        stem = Path(rel).stem  # the declared name, so ids and sources do not depend on which alias was found
         for index, record in enumerate(meta.records):
             _check_fields(meta.path, index, record, task, media_key)
             where = f"{meta.path}: {_record_label(index, record)}"

@@ -121,3 +121,14 @@ def test_meta_file_not_json(root, tmp_path):
     meta.write_text("[{")
     proc = _score(root, "cifar10", tmp_path / "none.jsonl")
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr
+
+
+def test_chef_era_file_name_is_found_too(root, tmp_path):
+    meta = root / "2D_Benchmark/meta_file"
+    (meta / "VQA_SQAimage.json").rename(meta / "VQA_ScienceQA.json")
+    answers = tmp_path / "a.jsonl"
+    answers.write_text("".join(json.dumps({"id": f"q{i}", "text": t}) + "\n" for i, (t, _, _) in enumerate(SQA)))
+    assert json.loads(_score(root, "scienceqa-chef", answers).stdout)["n"] == 8
+    (meta / "VQA_ScienceQA.json").unlink()
+    proc = _score(root, "scienceqa", answers)
+    assert proc.returncode == 2 and "VQA_SQAimage.json (or VQA_ScienceQA.json in the same folder)" in proc.stderr
