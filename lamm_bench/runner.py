@@ -20,7 +20,7 @@ from typing import Any
 
 from lamm_bench import distributed, media, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
-from lamm_bench.data import MetaFile, load_samples, resolve_data_root, select
+from lamm_bench.data import MetaFile, load_samples, select
 from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Response, Sample
 from lamm_bench.results import build_result, fingerprint, task_fingerprint, write_result

@@ -59,7 +59,7 @@ def run_train(
     """
     from lamm_bench.train.config import total_steps
     from lamm_bench.train.data import default_media_root, load_instructions
-    from lamm_bench.train.model import resolve_base_weights
+    from lamm_bench.train.config import resolve_base_weights
 
     config = resolve_config(preset_name, overrides, max_steps)
     args = parse_pairs(model_args, "--model-arg")

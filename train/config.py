@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lamm_bench.errors import UnknownNameError, UserError
+from lamm_bench.model_adapters.lamm.config import LammConfig, WeightPaths, resolve_weights
 
 WARMUP_TYPES = ("log", "linear")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
@@ -228,3 +229,26 @@ def _convert(key: str, raw: str, kind: object) -> object:
         return raw
     except ValueError:
         raise UserError(f"train: --set {key}={raw!r}: expected {getattr(kind, '__name__', kind)}") from None
+
+
+MODEL_ARGS = ("llm", "clip", "epcl", "models_root")
+"""``--model-arg`` keys the trainer takes (the adapter's names)."""
+
+
+def resolve_base_weights(
+    config: TrainConfig, args: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> WeightPaths:
+    """Find the base LLM, CLIP and (3D) EPCL files exactly as the ``lamm`` adapter does (no delta needed).
+
+    Raises:
+        UserError: An unknown ``--model-arg`` key.
+        MissingWeightsError: One line with each missing file and every path tried.
+    """
+    unknown = sorted(set(args) - set(MODEL_ARGS))
+    if unknown:
+        raise UserError(f"train: unknown --model-arg {', '.join(unknown)}; it takes: {', '.join(MODEL_ARGS)}")
+    adapter_config = LammConfig(
+        llm=args.get("llm"), clip=args.get("clip"), epcl=args.get("epcl"), models_root=args.get("models_root"),
+        llm_name=config.llm_name, modality=config.modality, clip_model=config.clip_model,
+    )  # fmt: skip
+    return resolve_weights(adapter_config, environ, need_delta=False)

@@ -23,10 +23,10 @@ import torch
 
 from lamm_bench.errors import UserError
 from lamm_bench.train import checkpoint as ckpt
-from lamm_bench.train.config import TrainConfig, gradient_accumulation, total_steps, warmup_steps
+from lamm_bench.train.config import TrainConfig, gradient_accumulation, resolve_base_weights, total_steps, warmup_steps
 from lamm_bench.train.data import Instruction, rank_indices
 from lamm_bench.train.dataset import InstructionDataset, collate
-from lamm_bench.train.model import build_trainable, resolve_base_weights
+from lamm_bench.train.model import build_trainable
 from lamm_bench.train.schedule import lr_at
 
 logger = logging.getLogger(__name__)

@@ -11,70 +11,17 @@ positions of the micro batch.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
 
-from lamm_bench.errors import MissingWeightsError, UserError
-from lamm_bench.model_adapters.lamm.config import CLIP_CACHE_FILE, CLIP_FILE, EPCL_FILE, MODELS_ROOT_ENV
+from lamm_bench.model_adapters.lamm.config import WeightPaths
 from lamm_bench.model_adapters.lamm.model import LammModel
 from lamm_bench.model_adapters.lamm.prompt import IGNORE
 from lamm_bench.train.config import TrainConfig
 from lamm_bench.train.dataset import Batch
 
 logger = logging.getLogger(__name__)
-
-MODEL_ARGS = ("llm", "clip", "epcl", "models_root")
-"""``--model-arg`` keys the trainer takes (the adapter's names)."""
-
-
-@dataclass(frozen=True)
-class BaseWeights:
-    """The frozen weights a run starts from."""
-
-    llm: Path
-    clip: Path
-    epcl: Path | None
-
-
-def resolve_base_weights(config: TrainConfig, args: Mapping[str, str], environ: Mapping[str, str] | None = None):
-    """Find the base LLM, CLIP and (3D) EPCL files the way the ``lamm`` adapter does (no delta needed).
-
-    Raises:
-        UserError: An unknown ``--model-arg`` key.
-        MissingWeightsError: One line with each missing file and every path tried.
-    """
-    unknown = sorted(set(args) - set(MODEL_ARGS))
-    if unknown:
-        raise UserError(f"train: unknown --model-arg {', '.join(unknown)}; it takes: {', '.join(MODEL_ARGS)}")
-    env = os.environ if environ is None else environ
-    root_text = args.get("models_root") or env.get(MODELS_ROOT_ENV)
-    root = Path(root_text).expanduser() if root_text else None
-
-    def candidates(key: str, relative: str, extra: tuple[str, ...] = ()) -> list[Path]:
-        if args.get(key):
-            return [Path(args[key]).expanduser()]
-        return ([root / relative] if root else []) + [Path(p).expanduser() for p in extra]
-
-    wanted = {"llm": candidates("llm", config.llm_name), "clip": candidates("clip", CLIP_FILE, (CLIP_CACHE_FILE,))}
-    if config.modality == "point_cloud":
-        wanted["epcl"] = candidates("epcl", EPCL_FILE)
-    found, missing = {}, []
-    for key, paths in wanted.items():
-        hit = next((p for p in paths if (p.is_dir() if key == "llm" else p.is_file())), None)
-        if hit is None:
-            tried = ", ".join(map(str, paths)) or f"nowhere (pass {key}=PATH or models_root=DIR)"
-            missing.append(f"{key} (looked in: {tried})")
-        found[key] = hit
-    if missing:
-        hint = "" if root else f"; no models root set (models_root=DIR or ${MODELS_ROOT_ENV})"
-        raise MissingWeightsError(f"LAMM base weights missing: {'; '.join(missing)}{hint}")
-    return BaseWeights(llm=found["llm"], clip=found["clip"], epcl=found.get("epcl"))
-
 
 def is_trainable(name: str) -> bool:
     """LoRA A/B and ``llama_proj`` train; everything else is frozen."""
@@ -109,7 +56,7 @@ class TrainableLamm(LammModel):
         return loss, correct, supervised.sum()
 
 
-def build_trainable(config: TrainConfig, weights: BaseWeights, frozen_dtype: torch.dtype, device: torch.device):
+def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: torch.dtype, device: torch.device):
     """Load the frozen parts, add LoRA and a fresh ``llama_proj`` (seed the RNG first), trainables in fp32.
 
     Returns:

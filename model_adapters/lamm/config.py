@@ -100,7 +100,8 @@ class WeightPaths:
 
     llm: Path
     clip: Path
-    delta: Path
+    delta: Path | None
+    """None only when the caller did not ask for a delta (the trainer starts without one)."""
     epcl: Path | None
 
 
@@ -111,7 +112,9 @@ def _candidates(explicit: str | None, root: Path | None, relative: str, extra: t
     return found + [Path(p).expanduser() for p in extra]
 
 
-def resolve_weights(config: LammConfig, environ: Mapping[str, str] | None = None) -> WeightPaths:
+def resolve_weights(
+    config: LammConfig, environ: Mapping[str, str] | None = None, *, need_delta: bool = True
+) -> WeightPaths:
     """Find every weight file the configuration needs, or say what is missing and where it was looked for.
 
     An explicit argument (``llm=``, ``clip=``, ``delta=``, ``epcl=``) is the only place looked at for that
@@ -120,6 +123,7 @@ def resolve_weights(config: LammConfig, environ: Mapping[str, str] | None = None
     Args:
         config: The adapter configuration.
         environ: Environment to read ``LAMM_BENCH_MODELS`` from (default ``os.environ``).
+        need_delta: Whether the LAMM delta is needed (the trainer only needs the base weights).
 
     Returns:
         The existing paths.
@@ -133,8 +137,9 @@ def resolve_weights(config: LammConfig, environ: Mapping[str, str] | None = None
     wanted: dict[str, list[Path]] = {
         "llm": _candidates(config.llm, root, config.llm_name),
         "clip": _candidates(config.clip, root, CLIP_FILE, (CLIP_CACHE_FILE,)),
-        "delta": _candidates(config.delta, root, f"{config.delta_name}/{DELTA_FILE}"),
     }
+    if need_delta:
+        wanted["delta"] = _candidates(config.delta, root, f"{config.delta_name}/{DELTA_FILE}")
     if config.modality == "point_cloud":
         wanted["epcl"] = _candidates(config.epcl, root, EPCL_FILE)
     found: dict[str, Path] = {}
@@ -149,4 +154,4 @@ def resolve_weights(config: LammConfig, environ: Mapping[str, str] | None = None
     if missing:
         hint = "" if root is not None else f"; no models root set (models_root=DIR or ${MODELS_ROOT_ENV})"
         raise MissingWeightsError(f"LAMM weights missing: {'; '.join(missing)}{hint}")
-    return WeightPaths(llm=found["llm"], clip=found["clip"], delta=found["delta"], epcl=found.get("epcl"))
+    return WeightPaths(llm=found["llm"], clip=found["clip"], delta=found.get("delta"), epcl=found.get("epcl"))

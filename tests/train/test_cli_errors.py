@@ -41,7 +41,7 @@ def test_malformed_record_exits_2_naming_file_and_record(tmp_path, kind):
 
 def test_missing_weights_and_bad_settings_exit_2(tmp_path, meta):
     done = _run("train", "--preset", "tiny", "--data", str(meta), "--model-arg", f"models_root={tmp_path}")
-    assert done.returncode == 2 and "LAMM base weights missing: llm" in done.stderr and str(tmp_path) in done.stderr
+    assert done.returncode == 2 and "LAMM weights missing: llm" in done.stderr and str(tmp_path) in done.stderr
     done = _run("train", "--preset", "tiny", "--data", str(meta), "--set", "lr=fast")
     assert done.returncode == 2 and "lr='fast'" in done.stderr
     done = _run("train", "--preset", "lamm-70b", "--data", str(meta))
