@@ -154,7 +154,8 @@ def judge_pairwise(judge: Any, settings: JudgeSettings) -> dict[str, Any]:
 
 
 def _report(settings: JudgeSettings, items, store: PredictionStore, description: Mapping[str, Any]) -> dict[str, Any]:
-    done, failures = store.read(), store.read_failures()
+    latest = store.latest()
+    done = {k: v for k, v in latest.items() if v.error is None}
     per_task: dict[str, dict[str, int]] = {}
     rows = []
     for task, request in items:
@@ -168,8 +169,9 @@ def _report(settings: JudgeSettings, items, store: PredictionStore, description:
         else:
             counts["judged"] += 1
             counts["a" if verdict == "A" else "b"] += 1
+        last = latest.get((request.sample_id, ""))
         rows.append({"id": request.sample_id, "verdict": verdict, "judge_text": entry.text if entry else None,
-                     "error": failures.get((request.sample_id, ""), None) and failures[(request.sample_id, "")].error})  # fmt: skip
+                     "error": last.error if last else None})  # fmt: skip
     judged = sum(c["judged"] for c in per_task.values())
     wins_a = sum(c["a"] for c in per_task.values())
     report = {

@@ -43,37 +43,28 @@ class PredictionStore:
     def __init__(self, path: Path):
         self.path = Path(path)
 
-    def read(self) -> dict[tuple[str, str], StoredResponse]:
-        """The successful responses by (sample id, key); later lines win; torn or foreign lines are skipped."""
-        done: dict[tuple[str, str], StoredResponse] = {}
+    def latest(self) -> dict[tuple[str, str], StoredResponse]:
+        """The latest stored response per (sample id, key), failed or not; torn or foreign lines are skipped."""
+        latest: dict[tuple[str, str], StoredResponse] = {}
         if not self.path.exists():
-            return done
-        with self.path.open("rb") as fh:
-            lines = fh.read().split(b"\n")
+            return latest
         # The last element is b"" after a complete final line, or a torn fragment: ignore it either way.
-        for number, line in enumerate(lines[:-1], start=1):
+        for number, line in enumerate(self.path.read_bytes().split(b"\n")[:-1], start=1):
             try:
                 entry = StoredResponse(**json.loads(line))
             except (ValueError, TypeError):
                 log.warning("%s:%d: unreadable store line skipped", self.path, number)
                 continue
-            if entry.error is None:
-                done[(entry.sample_id, entry.key)] = entry
-            else:
-                done.pop((entry.sample_id, entry.key), None)
-        return done
+            latest[(entry.sample_id, entry.key)] = entry
+        return latest
+
+    def read(self) -> dict[tuple[str, str], StoredResponse]:
+        """The successful responses by (sample id, key): a request whose latest response failed is not done."""
+        return {k: v for k, v in self.latest().items() if v.error is None}
 
     def read_failures(self) -> dict[tuple[str, str], StoredResponse]:
         """Requests whose latest stored response is a failure."""
-        latest: dict[tuple[str, str], StoredResponse] = {}
-        if self.path.exists():
-            for line in self.path.read_bytes().split(b"\n")[:-1]:
-                try:
-                    entry = StoredResponse(**json.loads(line))
-                except (ValueError, TypeError):
-                    continue
-                latest[(entry.sample_id, entry.key)] = entry
-        return {k: v for k, v in latest.items() if v.error is not None}
+        return {k: v for k, v in self.latest().items() if v.error is not None}
 
     def _cut_torn_tail(self) -> None:
         if not self.path.exists() or self.path.stat().st_size == 0:
