@@ -67,10 +67,14 @@ def print_results(results: Sequence[Mapping[str, Any]], out_dir: Path) -> None:
         for column in ("task", "paper metric", "value", "95% CI", "unparsed", "failed", "n"):
             table.add_column(column, no_wrap=column in ("task", "value", "95% CI"))
         for r in (r for r in results if r["model"]["name"] == model):
-            ci = r["primary"]["ci95"]
+            ci, primary = r["primary"]["ci95"], r["primary"]["name"]
+            # the interval belongs to the primary metric; say which when it is not the paper number (LSP)
+            interval = f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-"
+            if ci and primary != r["paper_metric"].get("key"):
+                interval += f" ({primary})"
             table.add_row(
                 r["task"]["name"], r["paper_metric"]["name"], _fmt(r["paper_metric"]["value"]),
-                f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-", str(r["unparsed"]), str(r["failed"]),
+                interval, str(r["unparsed"]), str(r["failed"]),
                 str(r["task"]["n_samples"]),
             )  # fmt: skip
         out.print(table)
