@@ -103,7 +103,7 @@ def score(
     else:
         from lamm_bench.console import print_score
 
-        print_score(report, outcome.ci95)
+        print_score(report, outcome.ci95, outcome.primary)
 
 
 @app.command()

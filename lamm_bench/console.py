@@ -81,15 +81,15 @@ def print_results(results: Sequence[Mapping[str, Any]], out_dir: Path) -> None:
     out.print(f"results in {Path(out_dir) / 'results'}")
 
 
-def print_score(report: Mapping[str, Any], ci95: tuple[float, float] | None) -> None:
-    """The metrics of a `score` run."""
+def print_score(report: Mapping[str, Any], ci95: tuple[float, float] | None, primary: str) -> None:
+    """The metrics of a `score` run; the 95% interval is shown beside the metric it belongs to."""
     table = Table(title=f"{report['task']} (v{report['version']}, {report['protocol']} protocol, n={report['n']})")
     table.add_column("metric")
     table.add_column("value")
     paper = report["paper_metric"]
-    table.add_row(f"paper: {paper['name']}", _fmt(paper["value"]) + (f"  (95% CI {ci95[0]:.2f}-{ci95[1]:.2f})" if ci95 else ""))
+    table.add_row(f"paper: {paper['name']}", _fmt(paper["value"]))
     for name, value in report["metrics"].items():
-        table.add_row(name, _fmt(value))
+        table.add_row(name, _fmt(value) + (f"  (95% CI {ci95[0]:.2f}-{ci95[1]:.2f})" if ci95 and name == primary else ""))
     table.add_row("unparsed answers", str(report["unparsed"]))
     out.print(table)
 
