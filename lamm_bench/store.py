@@ -2,8 +2,10 @@
 
 One JSONL file per (model fingerprint, task fingerprint, seed, rank); one line per answered request, keyed by
 sample id and request key, appended and flushed (and fsync'ed) after every batch. Killing a run loses at most the
-batch in flight; a torn last line (the process died mid-write) is ignored and cut off before the next append.
-Failed requests are stored too, but do not count as done, so a re-run retries them.
+batch in flight; a torn last line (the process died mid-write) is ignored, and cut off once, before this
+process's first append (reading back from the end only as far as the last newline); later appends only append,
+so the cost of an append does not grow with the store. Failed requests are stored too, but do not count as done,
+so a re-run retries them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pathlib import Path
 from lamm_bench.records import Response
 
 log = logging.getLogger(__name__)
+
+_TAIL_BLOCK = 1 << 16
+"""Bytes read per step when looking back from the end of a store for its last newline."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class PredictionStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._tail_cut = False  # set by the first append: from then on this process's appends end in "\n"
 
     def latest(self) -> dict[tuple[str, str], StoredResponse]:
         """The latest stored response per (sample id, key), failed or not; torn or foreign lines are skipped."""
@@ -67,24 +73,45 @@ class PredictionStore:
         return {k: v for k, v in self.latest().items() if v.error is not None}
 
     def _cut_torn_tail(self) -> None:
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        """Truncate a torn last line, reading backwards from the end only as far as the last newline."""
+        if not self.path.exists():
             return
         with self.path.open("rb+") as fh:
-            data = fh.read()
-            if not data.endswith(b"\n"):
-                fh.truncate(data.rfind(b"\n") + 1)
+            end = fh.seek(0, os.SEEK_END)
+            position = end
+            while position > 0:
+                start = max(0, position - _TAIL_BLOCK)
+                fh.seek(start)
+                block = fh.read(position - start)
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    position = start + newline + 1
+                    break
+                position = start
+            if position < end:
+                log.warning("%s: torn last line (%d bytes) cut off", self.path, end - position)
+                fh.truncate(position)
 
     def append(self, entries: Iterable[StoredResponse]) -> None:
-        """Append entries durably (flush + fsync), one JSON line each."""
+        """Append entries durably (flush + fsync), one JSON line each.
+
+        The first append of this store object cuts a torn tail; later ones never read the file.
+        """
         payload = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in entries)
         if not payload:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._cut_torn_tail()
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if not self._tail_cut:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._cut_torn_tail()
+            self._tail_cut = True
+        try:
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            self._tail_cut = False  # a write that failed half-way may have left a torn line: look again next time
+            raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
