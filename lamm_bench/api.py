@@ -31,6 +31,8 @@ def evaluate(
 ) -> list[dict[str, Any]]:
     """Evaluate a model on tasks; returns one result record per task (the content of the result files).
 
+    Under ``torchrun`` only rank 0 scores and writes; the other ranks return an empty list.
+
     Args:
         model: a model card or adapter name (``"lamm-7b"``, ``"dummy"``), or an adapter instance.
         tasks: task or group names (``"scienceqa"``, ``["lamm2d"]``).
@@ -70,4 +72,5 @@ def evaluate(
     info.update(description=description, fingerprint=fingerprint({"adapter": info["adapter"], **description}))
     seed_everything(seed)
     adapter.load()
-    return [evaluate_task(adapter, info, task, settings) for task in prepared]
+    results = [evaluate_task(adapter, info, task, settings) for task in prepared]
+    return [r for r in results if r is not None]  # ranks other than 0 score nothing

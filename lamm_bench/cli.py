@@ -66,7 +66,8 @@ def run(
                 model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch_size,
                 seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding,
             )  # fmt: skip
-    print_results(results, out)
+    if results:  # ranks other than 0 of a torchrun have none
+        print_results(results, out)
 
 
 @app.command()
@@ -82,9 +83,11 @@ def score(
     from lamm_bench import registry
     from lamm_bench.data import load_samples, resolve_data_root
     from lamm_bench.predictions import read_predictions
+    from lamm_bench.resources import check_resources
     from lamm_bench.scoring import score_predictions
 
     spec = registry.get_task(task)
+    check_resources([spec])
     samples, _ = load_samples(spec, resolve_data_root(data_root))
     answers = read_predictions(predictions, spec, samples, partial=partial)
     scored = [s for s in samples if s.id in answers]

@@ -23,10 +23,11 @@ from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
 from lamm_bench.data import MetaFile, load_samples, select
 from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Response, Sample
+from lamm_bench.resources import check_resources
 from lamm_bench.results import build_result, fingerprint, task_fingerprint, write_result
 from lamm_bench.scoring import score_predictions
 from lamm_bench.store import PredictionStore, StoredResponse
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, stage_needs
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,13 @@ class PreparedTask:
 
     spec: TaskSpec
     samples: list[Sample]
+    """This rank's shard of the selected samples."""
     all_samples: list[Sample]
+    """Every selected sample (after ``--limit``), across ranks: what is scored."""
     metas: list[MetaFile]
+    options: tuple[str, ...] = ()
+    """The closed label set, from the task's full data (never from a ``--limit`` selection), so a limited run
+    asks exactly what a full run asks."""
 
 
 def seed_everything(seed: int) -> None:
@@ -75,7 +81,7 @@ def seed_everything(seed: int) -> None:
 def _first_requests(task: PreparedTask) -> list[Request]:
     if not task.all_samples:
         return []
-    return _build(task.spec.stages[0], task.all_samples[0], {}, 0, task.spec.label_options(task.all_samples)) or []
+    return _build(task.spec.stages[0], task.all_samples[0], {}, 0, task.options)
 
 
 def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTask]) -> None:
@@ -104,10 +110,12 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
     """Resolve names and load/validate every task's data (this rank's shard)."""
     rank, world = distributed.rank_and_world()
     prepared = []
-    for spec in registry.resolve_tasks(task_names):
+    specs = registry.resolve_tasks(task_names)
+    check_resources(specs)
+    for spec in specs:
         samples, metas = load_samples(spec, settings.data_root)
         chosen = select(samples, settings.limit)
-        prepared.append(PreparedTask(spec, chosen[rank::world], chosen, metas))
+        prepared.append(PreparedTask(spec, chosen[rank::world], chosen, metas, spec.label_options(samples)))
     return prepared
 
 
@@ -137,16 +145,63 @@ def _batches(requests: list[Request], size: int) -> list[list[Request]]:
     return out
 
 
-def _build(
-    stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()
-) -> list[Request] | None:
-    """A stage's requests for a sample (with the task's closed label set as options where they have none), or
-    None when the stage needs an earlier response that is missing (failed)."""
-    try:
-        built = list(stage(sample, previous, seed))
-    except KeyError:
-        return None
+def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()) -> list[Request]:
+    """A stage's requests for a sample, with the task's closed label set as options where they have none.
+
+    Whatever the stage raises propagates: a task's own bug (a mistyped field) must stop the run, not be read as a
+    missing answer and scored as zero.
+    """
+    built = list(stage(sample, previous, seed))
     return [dataclasses.replace(r, options=options) if options and not r.options else r for r in built]
+
+
+def request_identity(request: Request) -> str:
+    """What makes two requests the same question: everything but the media paths (the meta file's SHA-256 is in
+    the store's name) and the sample id and key (the store's key)."""
+    fields = dataclasses.asdict(request)
+    for name in ("sample_id", "key", "images", "point_cloud"):
+        fields.pop(name)
+    return fingerprint(fields)[:16]
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """Where a sample stands in its task's stages, given the stored answers."""
+
+    answers: dict[str, str]
+    """Responses of requests answered as they are asked now, by request key."""
+    pending: list[tuple[int, Request]]
+    """(stage index, request) for every request that can be asked now and has no stored answer."""
+    complete: bool
+    """True when every stage was built and every request of it is answered."""
+
+
+def plan_sample(
+    task: PreparedTask, sample: Sample, stored: Mapping[tuple[str, str], StoredResponse], seed: int,
+    decoding: str = "greedy",
+) -> SamplePlan:  # fmt: skip
+    """Walk a sample through the stages: build each one whose declared needs are answered; stop at the first
+    stage that waits for an earlier answer. A need that no earlier stage asks for is a bug in the task."""
+    answers: dict[str, str] = {}
+    pending: list[tuple[int, Request]] = []
+    asked: set[str] = set()
+    for index, stage in enumerate(task.spec.stages):
+        wanted = stage_needs(stage)
+        undeclared = [k for k in wanted if k not in asked]
+        if undeclared:
+            raise RuntimeError(f"task {task.spec.name!r}: stage {index + 1} needs {undeclared[0]!r}, "
+                               f"which no earlier stage asks for (asked: {sorted(asked)})")  # fmt: skip
+        if any(k not in answers for k in wanted):
+            return SamplePlan(answers, pending, complete=False)
+        built = [_decode_as(r, decoding) for r in _build(stage, sample, answers, seed, task.options)]
+        for request in built:
+            asked.add(request.key)
+            entry = stored.get((sample.id, request.key))
+            if entry is not None and entry.request == request_identity(request):
+                answers[request.key] = entry.text
+            else:
+                pending.append((index, request))
+    return SamplePlan(answers, pending, complete=not pending)
 
 
 PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0}
@@ -162,15 +217,15 @@ def _decode_as(request: Request, decoding: str) -> Request:
 def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
     """Answer every request of every stage that the store does not have yet; returns timing counts."""
     stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
-    options = task.spec.label_options(task.all_samples)
-    for number, stage in enumerate(task.spec.stages, start=1):
-        answered = _responses_by_sample(store.read())
-        requests: list[Request] = []
-        for sample in task.samples:
-            previous = answered.get(sample.id, {})
-            built = [_decode_as(r, settings.decoding) for r in _build(stage, sample, previous, settings.seed, options) or []]
-            requests += [r for r in built if r.key not in previous]
-        label = f"{task.spec.name} [{number}/{len(task.spec.stages)}]"
+    for index in range(len(task.spec.stages)):
+        stored = store.read()
+        requests = [
+            request
+            for sample in task.samples
+            for stage, request in plan_sample(task, sample, stored, settings.seed, settings.decoding).pending
+            if stage == index
+        ]
+        label = f"{task.spec.name} [{index + 1}/{len(task.spec.stages)}]"
         _answer_batches(adapter, _batches(requests, settings.batch_size), store, stats, settings, label)
     return stats
 
@@ -191,7 +246,7 @@ def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, setti
             stats["inference_seconds"] += time.perf_counter() - start
             stats["new_requests"] += len(batch)
             stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
-            store.append(StoredResponse.of(q.sample_id, q.key, r) for q, r in zip(batch, responses))
+            store.append(StoredResponse.of(q.sample_id, q.key, r, request_identity(q)) for q, r in zip(batch, responses))
             answered += len(batch)
             if settings.progress:
                 settings.progress(label, answered, total)
@@ -201,39 +256,33 @@ def _image_paths(batch: Sequence[Request]) -> list[str]:
     return [path for request in batch for path in request.images]
 
 
-def _responses_by_sample(done: Mapping[tuple[str, str], StoredResponse]) -> dict[str, dict[str, str]]:
-    by_sample: dict[str, dict[str, str]] = {}
-    for (sid, key), entry in done.items():
-        by_sample.setdefault(sid, {})[key] = entry.text
-    return by_sample
-
-
-def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int):
+def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,
+                        decoding: str = "greedy"):  # fmt: skip
     """Assemble each sample's prediction from its stored responses; a sample missing any response is failed."""
-    answered = _responses_by_sample(done)
     predictions: dict[str, Any] = {}
     failed: set[str] = set()
     for sample in task.all_samples:
-        responses = answered.get(sample.id, {})
-        plans = [_build(stage, sample, responses, seed) for stage in task.spec.stages]
-        if all(p is not None and all(r.key in responses for r in p) for p in plans):
-            predictions[sample.id] = task.spec.assemble(sample, responses)
+        plan = plan_sample(task, sample, done, seed, decoding)
+        if plan.complete:
+            predictions[sample.id] = task.spec.assemble(sample, plan.answers)
         else:
             failed.add(sample.id)
     return predictions, failed
 
 
-def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, settings: RunSettings) -> dict:
-    """Run (or resume) one task and, on rank 0, score it and write its result."""
+def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, settings: RunSettings) -> dict | None:
+    """Run (or resume) one task and, on rank 0, score it and write its result (other ranks return None)."""
     rank, world = distributed.rank_and_world()
     model_name = model_info["name"]
     store = store_for(settings, model_name, model_info["fingerprint"], task, rank)
     stats = run_inference(adapter, task, store, settings)
     distributed.barrier()
+    if rank != 0:
+        return None  # rank 0 reads every rank's store, scores and writes
     done: dict[tuple[str, str], StoredResponse] = {}
     for r in range(world):
         done.update(store_for(settings, model_name, model_info["fingerprint"], task, r).read())
-    predictions, failed = collect_predictions(task, done, settings.seed)
+    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding)
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
                     task.spec.name, len(failed), len(task.all_samples))
@@ -252,6 +301,6 @@ def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, se
         device=model_info["description"].get("device"),
         limit=settings.limit, decoding=settings.decoding,
     )  # fmt: skip
-    if settings.write and rank == 0:
+    if settings.write:
         write_result(settings.out_dir, result, outcome.per_sample)
     return result

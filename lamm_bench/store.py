@@ -35,11 +35,14 @@ class StoredResponse:
     error: str | None = None
     n_tokens: int | None = None
     option_scores: list[float] | None = None
+    request: str | None = None
+    """Identity of the request this answers (``runner.request_identity``): an answer is reused only for the very
+    same request (text, system message, options, decoding), so a changed label set never mixes answers."""
 
     @classmethod
-    def of(cls, sample_id: str, key: str, response: Response) -> StoredResponse:
+    def of(cls, sample_id: str, key: str, response: Response, request: str | None = None) -> StoredResponse:
         scores = list(response.option_scores) if response.option_scores is not None else None
-        return cls(sample_id, key, response.text, response.error, response.n_tokens, scores)
+        return cls(sample_id, key, response.text, response.error, response.n_tokens, scores, request)
 
 
 class PredictionStore:

@@ -15,7 +15,24 @@ from lamm_bench.records import Request, Sample, SampleScore
 
 Stage = Callable[[Sample, Mapping[str, str], int], Sequence[Request]]
 """Build one stage's requests for a sample from the responses of earlier stages (by request key) and the
-run seed. A task with a two-step plan (reasoning, then answer) has two stages."""
+run seed. A task with a two-step plan (reasoning, then answer) has two stages. A stage that reads earlier
+responses declares their keys with ``@needs(...)``: the runner builds it only once those are answered, and any
+exception a stage raises is a bug in the task, never a missing answer."""
+
+
+def needs(*keys: str) -> Callable[[Stage], Stage]:
+    """Declare the request keys of earlier stages whose responses a stage reads from ``previous``."""
+
+    def declare(stage: Stage) -> Stage:
+        stage.needs = tuple(keys)  # type: ignore[attr-defined]
+        return stage
+
+    return declare
+
+
+def stage_needs(stage: Stage) -> tuple[str, ...]:
+    """The earlier responses a stage declared it needs (none for a stage without ``@needs``)."""
+    return tuple(getattr(stage, "needs", ()))
 
 Assemble = Callable[[Sample, Mapping[str, str]], Any]
 """Turn all of a sample's responses (by request key) into its prediction: a string, or a mapping for
@@ -74,10 +91,17 @@ class TaskSpec:
     """Shape of a prediction in a predictions file."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Task-specific settings recorded in results (e.g. number of points)."""
+    metrics: Mapping[str, Literal["higher", "lower"]] = field(default_factory=dict)
+    """Directions of the metrics this task reports that ``lamm_bench.metrics`` does not know (base name, the
+    part before ``@`` -> ``"higher"`` or ``"lower"`` is better); built-in metric names need no entry."""
     label_set: Callable[[Sequence[Sample]], Sequence[str]] | None = None
     """For closed-set tasks: the candidate answers, from all the task's samples. The runner puts them in every
     request's ``options`` that has none, so a choice-only adapter (CLIP zero-shot) can answer by picking one;
     generating adapters ignore them."""
+
+    requires: tuple[str, ...] = ()
+    """System resources the scoring needs (``wordnet``, ``java``; see ``lamm_bench.resources``), checked before any
+    weight loads or any request is sent."""
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""

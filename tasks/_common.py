@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
-from lamm_bench.task import Stage
+from lamm_bench.task import Stage, needs
 
 PAPER_2D = GenerationSettings(max_new_tokens=400)
 """Paper-era 2D decoding budget (``--max_tgt_len 400``); greedy (the paper sampled with top_p 0.9)."""
@@ -41,6 +41,7 @@ def two_step_vqa(system: str, generation: GenerationSettings = PAPER_2D) -> tupl
     def reasoning(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         return [make_request(sample, system, sample.query, "reasoning", generation, seed)]
 
+    @needs("reasoning")
     def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         text = sample.query + previous["reasoning"] + " ###\nANSWER:"
         return [make_request(sample, system, text, "answer", generation, seed)]
@@ -56,6 +57,7 @@ def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tup
         text = sample.query + "\nLet's think step by step."
         return [make_request(sample, system, text, "cot", CHEF_LONG, seed, "chef")]
 
+    @needs("cot")
     def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         request = make_request(sample, system, sample.query, "answer", generation, seed, "chef")
         return [dataclasses.replace(request, assistant_prefix=previous["cot"])]

@@ -18,7 +18,7 @@ from typing import Any
 from lamm_bench.errors import UserError
 from lamm_bench.pointcloud import LAMM_NUM_POINTS
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
-from lamm_bench.task import Stage
+from lamm_bench.task import Stage, needs, stage_needs
 
 _MULTIMODAL = (
     "You are a multimodal language model. You are able to understand the visual content that the user provides, "
@@ -91,7 +91,7 @@ def with_points(stage: Stage, num_points: int = LAMM_NUM_POINTS) -> Stage:
         return [dataclasses.replace(r, num_points=num_points) for r in stage(sample, previous, seed)]
 
     stage_3d.__name__ = getattr(stage, "__name__", "stage") + "_3d"
-    return stage_3d
+    return needs(*stage_needs(stage))(stage_3d)
 
 
 def _box(value: Any, sample: Sample, what: str) -> list[float]:

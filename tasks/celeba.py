@@ -70,6 +70,7 @@ CELEBA_SMILE = TaskSpec(
 CELEBA_HAIR = dataclasses.replace(
     CELEBA_SMILE,
     name="celeba-hair",
+    requires=("wordnet",),
     meta_files=(META_DIR + "Facial_Classification_CelebA(Hair).json",),
     score_sample=score_hair_paper,
     description="CelebA hair colour: WordNet first-synset match of the colour in the answer",

@@ -35,6 +35,7 @@ def score_classification(sample: Sample, prediction: str) -> SampleScore:
 
 CIFAR10 = TaskSpec(
     name="cifar10",
+    requires=("wordnet",),
     version="1",
     protocol="paper",
     modality="2d",

@@ -68,6 +68,7 @@ def coco_metrics(samples: Sequence[Sample], predictions: Sequence[Any]) -> dict[
 
 FLICKR30K = TaskSpec(
     name="flickr30k",
+    requires=("java",),
     version="1",
     protocol="paper",
     modality="2d",
@@ -84,6 +85,7 @@ FLICKR30K = TaskSpec(
 
 FLICKR30K_CHEF = TaskSpec(
     name="flickr30k-chef",
+    requires=("java",),
     version="1",
     protocol="chef",
     modality="2d",

@@ -96,6 +96,7 @@ def aggregate_single(scores: Sequence[SampleScore]) -> dict[str, float]:
 
 BINARY_LOC = TaskSpec(
     name="binary-loc",
+    requires=("wordnet",),
     version="1",
     protocol="paper",
     modality="2d",
@@ -111,6 +112,7 @@ BINARY_LOC = TaskSpec(
 
 LOCATING_VOC2012_CHEF = TaskSpec(
     name="locating-voc2012-chef",
+    requires=("wordnet",),
     version="1",
     protocol="chef",
     modality="2d",

@@ -43,6 +43,7 @@ def aggregate_scannet(scores: Sequence[SampleScore]) -> dict[str, float]:
 
 SCANNET_DET = TaskSpec(
     name="scannet-det",
+    requires=("wordnet",),
     version="1",
     protocol="paper",
     modality="3d",
@@ -59,6 +60,7 @@ SCANNET_DET = TaskSpec(
 
 SCANNET_DET_CHEF = TaskSpec(
     name="scannet-det-chef",
+    requires=("wordnet",),
     version="1",
     protocol="chef",
     modality="3d",

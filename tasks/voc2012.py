@@ -75,6 +75,7 @@ def aggregate_voc_chef(scores: Sequence[SampleScore]) -> dict[str, float]:
 
 VOC2012 = TaskSpec(
     name="voc2012",
+    requires=("wordnet",),
     version="1",
     protocol="paper",
     modality="2d",
@@ -90,6 +91,7 @@ VOC2012 = TaskSpec(
 
 VOC2012_CHEF = TaskSpec(
     name="voc2012-chef",
+    requires=("wordnet",),
     version="1",
     protocol="chef",
     modality="2d",
