@@ -21,7 +21,7 @@ def evaluate(
     data_root: str | os.PathLike | None = None,
     out_dir: str | os.PathLike = "leaderboard",
     limit: int | None = None,
-    batch_size: int = 8,
+    batch_size: int | str = 8,
     seed: int = 0,
     model_args: Mapping[str, str] | None = None,
     name: str | None = None,
@@ -39,7 +39,8 @@ def evaluate(
         data_root: the LAMM_Dataset folder (default ``$LAMM_BENCH_DATA``).
         out_dir: where ``results/`` and the resumable ``store/`` go.
         limit: evaluate only the first N samples of each task.
-        batch_size: requests per adapter call.
+        batch_size: requests per adapter call, or ``"auto"``: start at 64 and halve on GPU out-of-memory (the
+            size that fitted is recorded in the result's ``throughput.batch_size``).
         seed: seeds Python/NumPy/torch, sampling adapters and the bootstrap.
         model_args: adapter arguments (``--model-arg k=v``), overriding the card's defaults.
         name: the model's name in results (default: the card or adapter name).
@@ -47,8 +48,8 @@ def evaluate(
         progress: optional hook called after every batch.
         decoding: ``greedy`` (default) or ``paper`` (the paper-era sampling: top_p 0.9, temperature 1.0, seeded).
     """
-    if batch_size < 1:
-        raise UserError(f"--batch-size must be at least 1, got {batch_size}")
+    if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
+        raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
     if decoding not in ("greedy", "paper"):
         raise UserError(f"--decoding must be greedy or paper, got {decoding!r}")
     task_names = [tasks] if isinstance(tasks, str) else list(tasks)

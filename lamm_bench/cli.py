@@ -45,7 +45,7 @@ def run(
     data_root: DataRoot = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder (results/ and store/).")] = Path("leaderboard"),
     limit: Annotated[Optional[int], typer.Option(help="Only the first N samples of each task.")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Requests per model call.")] = 8,
+    batch_size: Annotated[str, typer.Option("--batch-size", help="Requests per model call, or auto (halve on GPU OOM).")] = "8",
     seed: Annotated[int, typer.Option(help="Seed for everything random.")] = 0,
     model_arg: Annotated[list[str], typer.Option("--model-arg", help="Adapter argument KEY=VALUE (repeatable).")] = [],
     name: Annotated[Optional[str], typer.Option(help="Model name in results (default: the card name).")] = None,
@@ -57,13 +57,14 @@ def run(
     from lamm_bench.console import ProgressBars, print_results
 
     models, tasks, args = _split(model), _split(task), _model_args(model_arg)
+    batch: int | str = int(batch_size) if batch_size.strip().isdigit() else batch_size.strip()
     if name and len(models) > 1:
         raise UserError("--name can only be used with a single --model")
     results = []
     with ProgressBars(enabled=progress) as bars:
         for model_name in models:
             results += evaluate(
-                model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch_size,
+                model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
                 seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding,
             )  # fmt: skip
     if results:  # ranks other than 0 of a torchrun have none

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lamm_bench import distributed, media, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
@@ -42,7 +42,8 @@ class RunSettings:
     data_root: Path
     out_dir: Path = Path("leaderboard")
     limit: int | None = None
-    batch_size: int = 8
+    batch_size: int | Literal["auto"] = 8
+    """Requests per adapter call; ``auto`` starts at ``AUTO_BATCH_START`` and halves on out-of-memory."""
     seed: int = 0
     write: bool = True
     prefetch: bool = True
@@ -216,7 +217,9 @@ def _decode_as(request: Request, decoding: str) -> Request:
 
 def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
     """Answer every request of every stage that the store does not have yet; returns timing counts."""
-    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
+    auto = settings.batch_size == "auto"
+    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0,
+             "batch_size": AUTO_BATCH_START if auto else settings.batch_size}  # fmt: skip
     for index in range(len(task.spec.stages)):
         stored = store.read()
         requests = [
@@ -226,23 +229,53 @@ def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, sett
             if stage == index
         ]
         label = f"{task.spec.name} [{index + 1}/{len(task.spec.stages)}]"
-        _answer_batches(adapter, _batches(requests, settings.batch_size), store, stats, settings, label)
+        _answer_batches(adapter, _batches(requests, stats["batch_size"]), store, stats, settings, label)
     return stats
 
 
+AUTO_BATCH_START = 64
+"""``--batch-size auto`` tries this many requests per call first, then halves on every out-of-memory."""
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError)
+
+
+def _back_off(batch: list[Request], later: list[list[Request]], stats: dict) -> list[list[Request]]:
+    """After an out-of-memory on ``batch``: halve the batch size and re-cut it and every later batch."""
+    size = max(1, len(batch) // 2)
+    stats["batch_size"] = size
+    log.warning("out of memory at batch size %d; retrying the same requests with batch size %d", len(batch), size)
+    torch = sys.modules["torch"]
+    torch.cuda.empty_cache()
+    return _batches([r for b in (batch, *later) for r in b], size)
+
+
 def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, settings: RunSettings, label: str) -> None:
-    """Call the adapter batch by batch, storing each batch's answers as soon as they come back."""
+    """Call the adapter batch by batch, storing each batch's answers as soon as they come back.
+
+    With ``batch_size="auto"``, a batch that runs out of GPU memory is not stored at all; it and every later batch
+    are re-cut at half the size and asked again, so no answer is lost or duplicated.
+    """
     total, answered = sum(len(b) for b in batches), 0
+    queue = list(batches)
     # Decode the next batch's images in a background thread while the model works on this one.
     with ThreadPoolExecutor(max_workers=1) as decoder:
-        upcoming = decoder.submit(media.prefetch, _image_paths(batches[0])) if batches and settings.prefetch else None
-        for index, batch in enumerate(batches):
+        upcoming = decoder.submit(media.prefetch, _image_paths(queue[0])) if queue and settings.prefetch else None
+        while queue:
+            batch = queue.pop(0)
             if upcoming is not None:
                 upcoming.result()
-                following = batches[index + 1] if index + 1 < len(batches) else []
-                upcoming = decoder.submit(media.prefetch, _image_paths(following)) if following else None
+                upcoming = decoder.submit(media.prefetch, _image_paths(queue[0])) if queue else None
             start = time.perf_counter()
-            responses = _call(adapter, batch)
+            try:
+                responses = _call(adapter, batch)
+            except Exception as exc:
+                if settings.batch_size != "auto" or len(batch) == 1 or not _is_out_of_memory(exc):
+                    raise
+                queue = _back_off(batch, queue, stats)
+                continue
             stats["inference_seconds"] += time.perf_counter() - start
             stats["new_requests"] += len(batch)
             stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
@@ -293,7 +326,7 @@ def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, se
         "requests_per_second": stats["new_requests"] / seconds if seconds else None,
         "tokens_per_second": stats["new_tokens"] / seconds if seconds and stats["new_tokens"] else None,
         "world_size": world,
-        "batch_size": settings.batch_size,
+        "batch_size_setting": settings.batch_size,
     }
     result = build_result(
         model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
