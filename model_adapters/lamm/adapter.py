@@ -15,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, config_from_args
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.lamm.config import LammConfig, resolve_weights
-from lamm_bench.model_adapters.lamm.prompt import choice_layout, choice_prompt, generation_layout, user_prompt
+from lamm_bench.model_adapters.lamm.prompt import (
+    LAYOUT_VERSION,
+    choice_layout,
+    choice_prompt,
+    generation_layout,
+    tag_modality,
+    user_prompt,
+)
 from lamm_bench.records import Request, Response
 
 logger = logging.getLogger(__name__)
@@ -56,6 +63,7 @@ class LammAdapter:
             "modality": c.modality,
             "clip_model": c.clip_model,
             "prompt_style": c.prompt_style,
+            "layout_version": LAYOUT_VERSION,
             "dtype": c.dtype,
             "device": c.device,
             "merge_lora": c.merge_lora,
@@ -101,9 +109,9 @@ class LammAdapter:
         tok, c = self.model.tokenizer, self.config
         return [
             generation_layout(
-                tok.encode, tok.bos_id,
-                user_prompt(r.system, r.text, style=self.style(r), modality=c.modality),
-                modality=c.modality, n_visual=c.num_vision_tokens, assistant_prefix=r.assistant_prefix,
+                tok.encode, tok.bos_id, user_prompt(r.system, r.text),
+                modality=tag_modality(c.modality, self.style(r)), n_visual=c.num_vision_tokens,
+                assistant_prefix=r.assistant_prefix,
             )
             for r in requests
         ]
@@ -122,10 +130,11 @@ class LammAdapter:
     def choice_layouts(self, request: Request):
         """``(layout, tokenization_matches)`` per option of one choice request."""
         tok, c = self.model.tokenizer, self.config
-        human = choice_prompt(request.system, request.text, style=self.style(request), modality=c.modality)
+        style = self.style(request)
+        human = choice_prompt(request.system, request.text, style=style)
         return [
             choice_layout(tok.encode, tok.bos_id, human, request.assistant_prefix + option, option,
-                          modality=c.modality, n_visual=c.num_vision_tokens)
+                          modality=tag_modality(c.modality, style), n_visual=c.num_vision_tokens)
             for option in request.options
         ]
 

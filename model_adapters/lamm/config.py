@@ -53,14 +53,17 @@ class LammConfig:
     delta_name: str = "lamm_13b_lora32_186k"
     """Sub-directory of the models root holding ``pytorch_model.pt``."""
     modality: str = "image"
-    """``image`` (CLIP tower, ``<Img>`` tags) or ``point_cloud`` (EPCL encoder, ``<Pcl>`` tags)."""
+    """``image`` (CLIP tower, ``<Img>`` tags) or ``point_cloud`` (EPCL encoder; ``<Pcl>`` tags under the ChEF
+    protocol, ``<Img>`` under the paper protocol, as the paper-era 3D inference sent)."""
     clip_model: str = "ViT-L-14"
     """open_clip model config of the vision tower (QuickGELU is forced, as in OpenAI's weights)."""
     clip_config_dir: str = ""
     """A folder of extra open_clip model configs (``<name>.json``) for a custom ``clip_model``."""
     prompt_style: str = "auto"
     """``auto`` (each request's protocol: the paper-era layout for paper tasks, ChEF's for ``-chef`` tasks),
-    ``paper`` (``system\\n\\nHuman: text\\n###``) or ``chef`` (``system### Human: text\\n``)."""
+    ``paper`` (``OpenGVLab/LAMM@97cdc1c``: ``system### Human: text\\n``, ``<Img>`` tags even for point clouds) or
+    ``chef`` (``d01093c``: the same generation text, ``<Pcl>`` tags for point clouds, the bare question as the
+    human turn of a scored option)."""
     merge_lora: bool = True
     """Merge LoRA into the base weights after loading (the paper-era inference did; same function)."""
     dtype: str = "auto"

@@ -5,8 +5,14 @@ A LAMM input is ``<s>`` + ``"### Human: <Img>"`` + the visual embeddings + ``"</
 each), exactly as the reference's ``prepare_generation_embedding`` and training ``prompt_wrap`` do. For a
 choice request the assistant turn ``assistant_prefix + option + "\\n###"`` is one more, supervised, segment,
 and the option's tokens are the last ``len(encode(option))`` supervised tokens before the trailing
-``"\\n###"`` (ChEF's PPL rule). ``prompt`` is built from the request by :func:`user_prompt`: paper-era 2D
-``system + "\\n\\nHuman: " + text + "\\n###"``; ChEF and 3D ``system + "### Human: " + text + "\\n"``.
+``"\\n###"`` (ChEF's PPL rule). ``prompt`` is built from the request by :func:`user_prompt`,
+``system + "### Human: " + text + "\\n"``, for both protocols: the paper protocol follows the inference code that
+produced the published tables (``OpenGVLab/LAMM@97cdc1c``, ``inference_2d.py`` / ``inference_3d.py``
+``generate_conversation_text``; the 2D form ``system + "\\n\\nHuman: " + text + "\\n###"`` of ``3085eef`` came
+with ``af99e98``, after every published number), the ChEF protocol ``d01093c``'s ``test_lamm.py``. Tags:
+the paper-era 3D inference never set ``vision_type``, so the reference wrapped point-cloud tokens in
+``<Img>``/``</Img>`` (training used ``<Pcl>``); the paper protocol sends ``<Img>`` for 3D too, ChEF
+(``lamm_3d.yaml: vision_type: pcl``) sends ``<Pcl>`` (:func:`tag_modality`).
 """
 
 from __future__ import annotations
@@ -26,24 +32,29 @@ ANSWER_END = "\n###"
 """What every assistant turn ends with in training, hence the end of a scored option."""
 
 
-def user_prompt(system: str, text: str, *, style: str, modality: str) -> str:
+LAYOUT_VERSION = "2"
+"""Version of the prompt text and token layout, part of the adapter's fingerprint: bump it whenever what the model
+sees changes, so stored answers of the old layout are never reused (2: the ``97cdc1c`` paper-era 2D form and
+``<Img>`` tags for paper-protocol 3D)."""
+
+
+def user_prompt(system: str, text: str) -> str:
     """The prompt string LAMM's inference scripts pass to the model for one request.
+
+    Both protocols build it the same way: ``generate_conversation_text`` with no history, in the paper-era
+    ``inference_2d.py``/``inference_3d.py`` (``97cdc1c``) and in ChEF's ``test_lamm.py`` (``d01093c``).
 
     Args:
         system: The task's system message (verbatim, usually starting and ending with a newline).
         text: The user query.
-        style: ``paper`` or ``chef``.
-        modality: ``image`` or ``point_cloud`` (3D always uses the 3D/ChEF form).
 
     Returns:
         The prompt that goes between ``"</Img> "`` and ``"\\n### Assistant:"``.
     """
-    if style == "chef" or modality == "point_cloud":
-        return f"{system}{SEPARATOR} Human: {text}\n"
-    return f"{system}\n\nHuman: {text}\n{SEPARATOR}"
+    return f"{system}{SEPARATOR} Human: {text}\n"
 
 
-def choice_prompt(system: str, text: str, *, style: str, modality: str) -> str:
+def choice_prompt(system: str, text: str, *, style: str) -> str:
     """The human turn of a scored (choice) request.
 
     ChEF's PPL inferencer passes only the question as the human turn (no system message, no ``### Human:``
@@ -51,7 +62,14 @@ def choice_prompt(system: str, text: str, *, style: str, modality: str) -> str:
     """
     if style == "chef":
         return text
-    return user_prompt(system, text, style=style, modality=modality)
+    return user_prompt(system, text)
+
+
+def tag_modality(modality: str, style: str) -> str:
+    """Whose tags wrap the visual tokens: the model's modality, except under the paper protocol, whose 3D
+    inference (``inference_3d.py`` at ``97cdc1c``, launched by ``LAMM_3D_Evaluation.sh``) passed no
+    ``--vision_type``, so ``LAMMPEFTModel`` kept its default ``"image"`` and sent ``<Img>``/``</Img>``."""
+    return "image" if style == "paper" else modality
 
 
 def head_text(modality: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -157,13 +158,17 @@ def test_point_cloud_gives_256_visual_tokens_of_the_llm_width(adapter3d, scene):
     torch.testing.assert_close(projected, model.llama_proj(raw))
 
 
-def test_3d_requests_use_the_pcl_layout_and_run(adapter3d, scene):
+def test_3d_requests_use_img_tags_under_the_paper_protocol_pcl_under_chef_and_run(adapter3d, scene):
     tok = adapter3d.model.tokenizer
     request = Request(sample_id="s", kind="generate", system=SYS3D, text="Describe the scene.", point_cloud=scene,
                       num_points=2048, generation=GenerationSettings(max_new_tokens=6))
-    (layout,) = adapter3d.generation_layouts([request])
-    assert layout.before == (tok.bos_id, *tok.encode("### Human: <Pcl>"))
-    assert list(layout.after) == tok.encode("</Pcl> " + SYS3D + "### Human: Describe the scene.\n" + "\n### Assistant:")
+    prompt = SYS3D + "### Human: Describe the scene.\n" + "\n### Assistant:"
+    (layout,) = adapter3d.generation_layouts([request])  # 97cdc1c inference_3d.py never set vision_type=pcl
+    assert layout.before == (tok.bos_id, *tok.encode("### Human: <Img>"))
+    assert list(layout.after) == tok.encode("</Img> " + prompt)
+    (chef,) = adapter3d.generation_layouts([dataclasses.replace(request, protocol="chef")])  # lamm_3d.yaml: pcl
+    assert chef.before == (tok.bos_id, *tok.encode("### Human: <Pcl>"))
+    assert list(chef.after) == tok.encode("</Pcl> " + prompt)
     first = adapter3d.generate([request])[0]
     assert first.n_tokens <= 6
     assert adapter3d.generate([request])[0] == first  # same seed, same subsample, same answer

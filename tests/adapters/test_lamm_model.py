@@ -99,7 +99,7 @@ def test_generation_sequence_matches_the_documented_layout(merged, images):
     (layout,) = merged.generation_layouts([request])
     assert layout.before == (tok.bos_id, *tok.encode("### Human: <Img>"))
     assert layout.n_visual == 256
-    expected = "</Img> " + SYS + "\n\nHuman: What is in the image?\n###" + "\n### Assistant:"
+    expected = "</Img> " + SYS + "### Human: What is in the image?\n" + "\n### Assistant:"
     assert list(layout.after) == tok.encode(expected)
     prefixed = dataclasses.replace(request, assistant_prefix="The answer is")
     (with_prefix,) = merged.generation_layouts([prefixed])
@@ -137,7 +137,7 @@ def test_choice_label_mask_and_option_span(merged, images):
     request = _choice("Which animal?", images[0], ("cat", "dog"), prefix="The answer is ")
     (layout, matches), _ = merged.choice_layouts(request)
     assert matches
-    tail = tok.encode("</Img> " + SYS + "\n\nHuman: Which animal?\n###" + "\n### Assistant:")
+    tail = tok.encode("</Img> " + SYS + "### Human: Which animal?\n" + "\n### Assistant:")
     answer = tok.encode("The answer is cat\n###")
     assert list(layout.after) == tail + answer
     assert layout.full_labels() == [IGNORE] * (len(layout.before) + 256 + len(tail)) + answer

@@ -20,6 +20,7 @@ from lamm_bench.model_adapters.lamm.prompt import (
     choice_prompt,
     cut_at_stop,
     generation_layout,
+    tag_modality,
     user_prompt,
 )
 
@@ -31,22 +32,20 @@ def chars(text: str) -> list[int]:
     return [ord(c) for c in text]
 
 
-def test_paper_prompt_is_the_paper_era_conversation_text():
-    assert user_prompt(SYS, "What is it?", style="paper", modality="image") == (
-        "\nYou are an AI visual assistant.\n\n\nHuman: What is it?\n###"
-    )
+def test_prompt_is_the_published_conversation_text_for_both_protocols():
+    # 97cdc1c inference_2d.py / inference_3d.py and d01093c test_lamm.py: conv.system + "### Human: q\n"
+    assert user_prompt(SYS, "What is it?") == "\nYou are an AI visual assistant.\n### Human: What is it?\n"
 
 
-def test_chef_and_3d_prompts_use_the_human_header():
-    expected = "\nYou are an AI visual assistant.\n### Human: What is it?\n"
-    assert user_prompt(SYS, "What is it?", style="chef", modality="image") == expected
-    assert user_prompt(SYS, "What is it?", style="paper", modality="point_cloud") == expected
+def test_paper_protocol_wraps_point_clouds_in_img_tags_chef_in_pcl_tags():
+    assert tag_modality("point_cloud", "paper") == "image"
+    assert tag_modality("point_cloud", "chef") == "point_cloud"
+    assert tag_modality("image", "paper") == tag_modality("image", "chef") == "image"
 
 
 def test_choice_prompt_chef_is_the_bare_question_paper_is_the_generation_prompt():
-    assert choice_prompt(SYS, "Q?", style="chef", modality="image") == "Q?"
-    paper = user_prompt(SYS, "Q?", style="paper", modality="image")
-    assert choice_prompt(SYS, "Q?", style="paper", modality="image") == paper
+    assert choice_prompt(SYS, "Q?", style="chef") == "Q?"
+    assert choice_prompt(SYS, "Q?", style="paper") == user_prompt(SYS, "Q?")
 
 
 def test_generation_layout_is_bos_head_visual_tail_prefix():
@@ -208,3 +207,11 @@ def test_auto_style_follows_each_requests_protocol():
     assert (adapter.style(paper), adapter.style(chef)) == ("paper", "chef")
     forced = LammAdapter({"prompt_style": "paper"})
     assert forced.style(chef) == "paper"
+
+
+def test_the_layout_version_is_part_of_the_adapter_fingerprint():
+    from lamm_bench.model_adapters.lamm.adapter import LammAdapter
+    from lamm_bench.model_adapters.lamm.prompt import LAYOUT_VERSION
+
+    # "2": the 97cdc1c 2D form and <Img> for paper 3D; answers stored under layout 1 must never be reused
+    assert LammAdapter({}).describe()["layout_version"] == LAYOUT_VERSION == "2"
