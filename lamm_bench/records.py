@@ -21,11 +21,15 @@ class GenerationSettings:
     max_new_tokens: int = 400
     """Upper bound on generated tokens (paper-era 2D used 400, 3D 800; ChEF recipes 16/128/256)."""
     do_sample: bool = False
-    """Greedy by default; the paper-era LAMM inference sampled (top_p 0.9, temperature 1.0)."""
+    """Greedy by default; the paper-era LAMM inference sampled (top_p 0.9, temperature 1.0, and transformers'
+    default top_k 50)."""
     temperature: float = 1.0
     """Sampling temperature (ignored when ``do_sample`` is false)."""
     top_p: float = 1.0
     """Nucleus sampling mass (ignored when ``do_sample`` is false)."""
+    top_k: int = 0
+    """Keep only the ``top_k`` most likely tokens before the nucleus cut; 0 = off (ignored when ``do_sample`` is
+    false). Hugging Face's order: temperature, then top-k, then top-p."""
     stop: tuple[str, ...] = ("###",)
     """Strings at which generation stops; the returned text is cut before the first of them."""
 

@@ -205,7 +205,7 @@ def plan_sample(
     return SamplePlan(answers, pending, complete=not pending)
 
 
-PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0}
+PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0, "top_k": 50}
 """``model.generate(..., top_p=0.9, temperature=1.0, do_sample=True)`` of the paper-era ``inference_2d.py``."""
 
 

@@ -186,7 +186,7 @@ def _generate_batch(loaded: LoadedModel, batch: Sequence[Request], settings: Gen
     if settings.do_sample:
         # Sampled answers are reproducible for the same batch composition (one generator per batch).
         torch.manual_seed(batch[0].seed)
-        kwargs.update(temperature=settings.temperature, top_p=settings.top_p, top_k=0)
+        kwargs.update(temperature=settings.temperature, top_p=settings.top_p, top_k=settings.top_k)
     stops = [s for s in settings.stop if s]
     output = _run_generate(loaded, inputs, kwargs, stops)
     new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()

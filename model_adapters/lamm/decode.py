@@ -1,8 +1,9 @@
 """Batched decoding for LAMM: left-padded inputs, a KV cache, and per-row greedy or nucleus sampling.
 
-Each row keeps its own settings and seed: greedy rows take the arg-max; sampling rows divide by the
-temperature, keep the smallest set of tokens whose probability reaches ``top_p`` (Hugging Face's
-``TopPLogitsWarper``) and draw from a generator seeded by the request, so a row's text does not depend on
+Each row keeps its own settings and seed: greedy rows take the arg-max; sampling rows filter the logits in
+Hugging Face's order (``TemperatureLogitsWarper``, ``TopKLogitsWarper``, ``TopPLogitsWarper``): divide by the
+temperature, keep the ``top_k`` best tokens (ties with the k-th kept; 0 = off), keep the smallest set whose
+probability reaches ``top_p``, and draw from a generator seeded by the request, so a row's text does not depend on
 which other requests share its batch. A row stops at ``</s>``, at ``###`` (the reference's stopping
 criterion) or at one of its own stop strings, and after ``max_new_tokens``; the text is cut before the first
 of its stop strings.
@@ -41,6 +42,20 @@ def _top_p_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
     return logits.masked_fill(remove, float("-inf"))
 
 
+def _top_k_filter(logits: torch.Tensor, top_k: int) -> torch.Tensor:
+    """Mask (to -inf) every token below the ``top_k``-th best logit (0 or more than the vocabulary = off)."""
+    if top_k <= 0 or top_k >= logits.shape[-1]:
+        return logits
+    kth = torch.topk(logits, top_k)[0][..., -1, None]
+    return logits.masked_fill(logits < kth, float("-inf"))
+
+
+def sampling_logits(logits: torch.Tensor, setting: GenerationSettings) -> torch.Tensor:
+    """The filtered logits a sampling row draws from: temperature, then top-k, then top-p."""
+    scaled = logits.float() / max(setting.temperature, 1e-5)
+    return _top_p_filter(_top_k_filter(scaled, setting.top_k), setting.top_p)
+
+
 def _pick(
     logits: torch.Tensor,
     settings: Sequence[GenerationSettings],
@@ -51,8 +66,7 @@ def _pick(
     picks = logits.argmax(-1)
     for row, (setting, gen) in enumerate(zip(settings, generators)):
         if setting.do_sample and not done[row]:
-            scaled = logits[row].float() / max(setting.temperature, 1e-5)
-            probs = _top_p_filter(scaled, setting.top_p).softmax(-1)
+            probs = sampling_logits(logits[row], setting).softmax(-1)
             picks[row] = torch.multinomial(probs.cpu(), 1, generator=gen).to(picks.device)[0]
     return picks
 
