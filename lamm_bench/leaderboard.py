@@ -63,11 +63,12 @@ def build_tables(results: Sequence[Mapping[str, Any]]) -> list[Table]:
 
 
 def _task_order(task: str) -> tuple[int, str]:
-    """Columns without a fixed paper position follow the group order (``lamm2d-chef``, ...), then by name."""
+    """Columns without a fixed paper position follow the group order (``lamm2d-chef``, ...), then by name. Only
+    lamm-bench's own groups count: an installed plugin neither changes nor breaks the leaderboard."""
     from lamm_bench import registry
 
-    order = [t for group in ("lamm2d-chef", "lamm3d-chef") if group in registry.groups()
-             for t in registry.expand_group(group)]  # fmt: skip
+    groups = registry.builtin_groups()
+    order = [t for group in ("lamm2d-chef", "lamm3d-chef") for t in groups.get(group, ())]
     return (order.index(task) if task in order else len(order), task)
 
 

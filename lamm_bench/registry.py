@@ -2,10 +2,12 @@
 
 Built-ins are discovered by scanning the modules under ``lamm_bench.tasks`` (each exports ``TASKS`` and
 optionally ``GROUPS``) and ``lamm_bench.model_adapters`` (each exports ``ADAPTERS``: name -> ``"module:Class"``
-and optionally ``CARDS``: a sequence of ``ModelCard``). Third-party packages add their own through the entry
-point groups ``lamm_bench.tasks`` (a module with the same exports) and ``lamm_bench.adapters`` (name ->
-adapter class). Nothing is imported until a name is looked up; adapter classes (which may pull in torch) are
-imported only when constructed. Unknown names fail at once with "did you mean".
+and optionally ``CARDS``: a sequence of ``ModelCard``). Third-party packages add their own through three entry
+point groups: ``lamm_bench.tasks`` (a module with the same exports), ``lamm_bench.adapters`` (name -> adapter
+class) and ``lamm_bench.cards`` (a module exporting ``CARDS``, or the sequence itself). A name registered twice
+-- task, group, adapter or card, built-in or plugin -- is a ``UserError`` naming both sources; nothing is
+silently extended or shadowed. Nothing is imported until a name is looked up; adapter classes (which may pull
+in torch) are imported only when constructed. Unknown names fail at once with "did you mean".
 """
 
 from __future__ import annotations
@@ -14,52 +16,118 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
+from typing import Any
 
 from lamm_bench.adapter import ModelCard
 from lamm_bench.errors import UnknownNameError, UserError
+from lamm_bench.metrics import HIGHER_IS_BETTER, higher_is_better
 from lamm_bench.task import TaskSpec
 
 TASK_ENTRY_POINTS = "lamm_bench.tasks"
 ADAPTER_ENTRY_POINTS = "lamm_bench.adapters"
+CARD_ENTRY_POINTS = "lamm_bench.cards"
 
 
-def _package_modules(package: str) -> list[ModuleType]:
+class _Names:
+    """Name -> value, remembering where each name came from; a second registration is a ``UserError``."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.values: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}
+
+    def add(self, name: str, value: Any, origin: str) -> None:
+        if name in self.values:
+            raise UserError(f"{self.kind} {name!r} is registered twice: by {self.origins[name]} and by {origin}")
+        self.values[name] = value
+        self.origins[name] = origin
+
+    def sorted(self) -> dict[str, Any]:
+        return dict(sorted(self.values.items()))
+
+
+def _package_modules(package: str) -> list[tuple[str, ModuleType]]:
     pkg = importlib.import_module(package)
     return [
-        importlib.import_module(f"{package}.{info.name}")
+        (f"module {package}.{info.name}", importlib.import_module(f"{package}.{info.name}"))
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)
         if not info.name.startswith("_")
     ]
 
 
-def _task_modules() -> list[ModuleType]:
+def _origin(ep: EntryPoint) -> str:
+    """Where a plugin's entry point comes from: its distribution, group, name and target."""
+    dist = getattr(ep, "dist", None)
+    name = f"distribution {dist.name!r}" if dist is not None else "an unknown distribution"
+    return f"{name} (entry point {ep.group}:{ep.name} = {ep.value})"
+
+
+def _plugins(group: str) -> list[tuple[str, EntryPoint]]:
+    return sorted(((_origin(ep), ep) for ep in entry_points(group=group)), key=lambda item: item[0])
+
+
+def _task_modules(plugins: bool) -> list[tuple[str, ModuleType]]:
     modules = _package_modules("lamm_bench.tasks")
-    modules += [ep.load() for ep in entry_points(group=TASK_ENTRY_POINTS)]
+    if plugins:
+        modules += [(origin, ep.load()) for origin, ep in _plugins(TASK_ENTRY_POINTS)]
     return modules
 
 
 @functools.cache
-def tasks() -> dict[str, TaskSpec]:
-    """Every registered task by name."""
-    found: dict[str, TaskSpec] = {}
-    for module in _task_modules():
+def _task_table(plugins: bool = True) -> tuple[dict[str, TaskSpec], dict[str, tuple[str, ...]]]:
+    tasks, groups = _Names("task"), _Names("task group")
+    for origin, module in _task_modules(plugins):
         for spec in getattr(module, "TASKS", ()):
-            if spec.name in found:
-                raise RuntimeError(f"task {spec.name!r} is registered twice (again in {module.__name__})")
-            found[spec.name] = spec
-    return dict(sorted(found.items()))
-
-
-@functools.cache
-def groups() -> dict[str, tuple[str, ...]]:
-    """Every task group by name (e.g. ``lamm2d``), each a tuple of task names."""
-    found: dict[str, tuple[str, ...]] = {}
-    for module in _task_modules():
+            tasks.add(spec.name, spec, origin)
         for name, members in getattr(module, "GROUPS", {}).items():
-            found[name] = tuple(found.get(name, ())) + tuple(members)
-    return dict(sorted(found.items()))
+            groups.add(name, tuple(members), origin)
+    for name in sorted(tasks.values.keys() & groups.values.keys()):
+        raise UserError(
+            f"{name!r} is both a task from {tasks.origins[name]} and a task group from {groups.origins[name]}"
+        )
+    _check_metric_directions(tasks)
+    return tasks.sorted(), groups.sorted()
+
+
+def _check_metric_directions(tasks: _Names) -> None:
+    """Every declared direction is valid and agrees with every other declaration of the same metric, and every
+    task's paper and primary metric has a direction -- checked before any inference."""
+    known = _Names("metric")
+    for metric, higher in HIGHER_IS_BETTER.items():
+        known.add(metric, "higher" if higher else "lower", "module lamm_bench.metrics")
+    for name, spec in tasks.values.items():
+        origin = f"task {name!r} from {tasks.origins[name]}"
+        for metric, direction in spec.metrics.items():
+            if direction not in ("higher", "lower") or "@" in metric:
+                raise UserError(f"{origin} declares metric {metric!r} as {direction!r}; declare a base name "
+                                "(without '@') as 'higher' or 'lower'")  # fmt: skip
+            if known.values.setdefault(metric, direction) != direction:
+                raise UserError(f"metric {metric!r} has two directions: {known.values[metric]} is better by "
+                                f"{known.origins[metric]}, {direction} by {origin}")  # fmt: skip
+            known.origins.setdefault(metric, origin)
+        for metric in dict.fromkeys((spec.paper_metric[1], spec.primary_metric)):
+            try:
+                higher_is_better(metric, spec.metrics)
+            except KeyError:
+                raise UserError(f"{origin} reports metric {metric!r} without a direction; declare it in "
+                                f"TaskSpec.metrics ({{{metric.split('@', 1)[0]!r}: 'higher' or 'lower'}})") from None
+
+
+def tasks() -> dict[str, TaskSpec]:
+    """Every registered task by name, built-in and plugin."""
+    return dict(_task_table()[0])
+
+
+def groups() -> dict[str, tuple[str, ...]]:
+    """Every task group by name (e.g. ``lamm2d``), each a tuple of task (or group) names."""
+    return dict(_task_table()[1])
+
+
+def builtin_groups() -> dict[str, tuple[str, ...]]:
+    """The task groups lamm-bench itself ships, whatever plugins are installed."""
+    return dict(_task_table(plugins=False)[1])
 
 
 def get_task(name: str) -> TaskSpec:
@@ -93,25 +161,40 @@ def resolve_tasks(names: Sequence[str]) -> list[TaskSpec]:
 
 @functools.cache
 def _adapter_table() -> tuple[dict[str, object], dict[str, ModelCard]]:
-    adapters: dict[str, object] = {}
-    cards: dict[str, ModelCard] = {}
-    for module in _package_modules("lamm_bench.model_adapters"):
-        adapters.update(getattr(module, "ADAPTERS", {}))
-        for card in getattr(module, "CARDS", ()):
-            cards[card.name] = card
-    for ep in entry_points(group=ADAPTER_ENTRY_POINTS):
-        adapters.setdefault(ep.name, ep)
-    return adapters, cards
+    adapters, cards = _Names("adapter"), _Names("model card")
+    for origin, module in _package_modules("lamm_bench.model_adapters"):
+        for name, target in getattr(module, "ADAPTERS", {}).items():
+            adapters.add(name, target, origin)
+        _add_cards(cards, getattr(module, "CARDS", ()), origin)
+    for origin, ep in _plugins(ADAPTER_ENTRY_POINTS):
+        adapters.add(ep.name, ep, origin)
+    for origin, ep in _plugins(CARD_ENTRY_POINTS):
+        loaded = ep.load()
+        _add_cards(cards, getattr(loaded, "CARDS", None) if isinstance(loaded, ModuleType) else loaded, origin)
+    for name, card in cards.values.items():
+        if name in adapters.values and card.adapter != name:  # `--model NAME` would be ambiguous
+            raise UserError(f"model name {name!r} is both a card for adapter {card.adapter!r} from "
+                            f"{cards.origins[name]} and an adapter from {adapters.origins[name]}")  # fmt: skip
+    return adapters.sorted(), cards.sorted()
+
+
+def _add_cards(cards: _Names, found: object, origin: str) -> None:
+    if not isinstance(found, (list, tuple)):
+        raise UserError(f"{origin} must name a module exporting CARDS, or CARDS itself (a sequence of ModelCard)")
+    for card in found:
+        if not isinstance(card, ModelCard):
+            raise UserError(f"{origin} ships {card!r} in CARDS; expected lamm_bench.adapter.ModelCard")
+        cards.add(card.name, card, origin)
 
 
 def adapters() -> dict[str, object]:
     """Adapter names -> lazy targets (``"module:Class"`` strings or entry points)."""
-    return dict(sorted(_adapter_table()[0].items()))
+    return dict(_adapter_table()[0])
 
 
 def cards() -> dict[str, ModelCard]:
     """Model cards by name; every bare adapter name is also usable as a model name."""
-    return dict(sorted(_adapter_table()[1].items()))
+    return dict(_adapter_table()[1])
 
 
 def resolve_model(name: str) -> ModelCard:

@@ -111,7 +111,7 @@ def build_result(
         },
         "paper_metric": {"name": task.paper_metric[0], "value": outcome.paper_value, "key": task.paper_metric[1]},
         "metrics": outcome.metrics,
-        "higher_is_better": {name: higher_is_better(name) for name in outcome.metrics},
+        "higher_is_better": {name: higher_is_better(name, task.metrics) for name in outcome.metrics},
         "primary": {"name": outcome.primary, "value": outcome.metrics.get(outcome.primary), "ci95": outcome.ci95},
         "unparsed": outcome.unparsed,
         "failed": outcome.failed,

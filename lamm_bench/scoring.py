@@ -92,7 +92,7 @@ def score_predictions(
     if task.corpus_metrics is not None:
         metrics.update(task.corpus_metrics(samples, ordered_predictions))
     for name in metrics:
-        higher_is_better(name)  # every reported metric must have a registered direction
+        higher_is_better(name, task.metrics)  # every reported metric must have a declared direction
     return TaskOutcome(
         metrics=metrics,
         paper_value=metrics[task.paper_metric[1]],

@@ -1,10 +1,14 @@
 """Metric functions (pure, over plain Python/numpy) and the one registry of metric directions.
 
 Metric names say what is computed (``recall@0.5``, ``pck@0.1``), not what a paper called it. Every metric a
-task reports must resolve through :func:`higher_is_better`; the leaderboard's arrows come from here.
+task reports must resolve through :func:`higher_is_better`: a built-in one here, a task's own (a plugin's new
+metric) in its ``TaskSpec.metrics``. The direction travels into every result file; the leaderboard's arrows come
+from there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 HIGHER_IS_BETTER: dict[str, bool] = {
     # classification / VQA / OCR / attributes / locating
@@ -46,10 +50,23 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 }
 
 
-def higher_is_better(name: str) -> bool:
+def higher_is_better(name: str, declared: Mapping[str, str] | None = None) -> bool:
     """Direction of a metric, by its base name (the part before ``@``).
 
+    Args:
+        name: The metric as a task reports it, e.g. ``recall@0.5``.
+        declared: The reporting task's own declarations (``TaskSpec.metrics``: base name -> ``"higher"`` or
+            ``"lower"``), consulted before the built-in registry.
+
     Raises:
-        KeyError: for a metric that was never registered (register it in ``HIGHER_IS_BETTER``).
+        KeyError: for a metric declared neither by the task nor in ``HIGHER_IS_BETTER``.
     """
-    return HIGHER_IS_BETTER[name.split("@", 1)[0]]
+    base = name.split("@", 1)[0]
+    if declared and base in declared:
+        return declared[base] == "higher"
+    if base not in HIGHER_IS_BETTER:
+        raise KeyError(
+            f"metric {name!r} has no direction: a task reporting it must declare it in TaskSpec.metrics "
+            f"({{{base!r}: 'higher' or 'lower'}})"
+        )
+    return HIGHER_IS_BETTER[base]

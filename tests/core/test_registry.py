@@ -10,6 +10,7 @@ from lamm_bench import registry
 from lamm_bench.adapter import Adapter
 from lamm_bench.errors import UnknownNameError
 from lamm_bench.metrics import higher_is_better
+from plugin_dist import write_demo_data, write_demo_plugin
 
 TASKS = sorted(registry.tasks())
 
@@ -21,7 +22,8 @@ def test_task_spec_is_consistent(name):
     assert spec.name.endswith("-chef") == (spec.protocol == "chef")
     assert spec.system_message.startswith("\n") and spec.system_message.endswith("\n")
     assert spec.stages and spec.version
-    higher_is_better(spec.paper_metric[1])
+    higher_is_better(spec.paper_metric[1], spec.metrics)
+    assert not spec.metrics, "a built-in metric's direction belongs in lamm_bench.metrics.HIGHER_IS_BETTER"
 
 
 @pytest.mark.parametrize("name", TASKS)
@@ -70,3 +72,39 @@ def test_cli_fast_path_imports_no_torch():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_task_declares_the_direction_of_its_own_metrics():
+    assert higher_is_better("echo_rate@0.5", {"echo_rate": "higher"}) is True
+    assert higher_is_better("answer_length", {"answer_length": "lower"}) is False
+    assert higher_is_better("mae", {"echo_rate": "higher"}) is False  # built-ins still resolve
+    with pytest.raises(KeyError, match="declare it in TaskSpec.metrics"):
+        higher_is_better("echo_rate", {})
+
+
+def _clear_registry_caches():
+    registry._task_table.cache_clear()
+    registry._adapter_table.cache_clear()
+
+
+@pytest.fixture
+def demo_plugin(tmp_path, monkeypatch):
+    """The demo plugin installed in this process (its folder on sys.path), registry caches cleared around it."""
+    monkeypatch.syspath_prepend(str(write_demo_plugin(tmp_path / "site")))
+    _clear_registry_caches()
+    yield
+    _clear_registry_caches()
+    for name in [m for m in sys.modules if m == "lamm_demo_plugin" or m.startswith("lamm_demo_plugin.")]:
+        del sys.modules[name]
+
+
+def test_a_plugin_registers_its_task_group_adapter_and_card_in_process(demo_plugin, tmp_path):
+    builtin = registry.builtin_groups()
+    assert registry.groups() == {**builtin, "demo": ("demo-echo",)}
+    assert registry.tasks()["demo-echo"].metrics == {"echo_rate": "higher", "answer_length": "lower"}
+    assert registry.resolve_model("demo-parrot").args == {"prefix": "Surely"}
+    assert registry.adapter_class("demo-echo-adapter").__name__ == "EchoAdapter"
+    [result] = lamm_bench.evaluate("demo-parrot", "demo", data_root=write_demo_data(tmp_path / "data"),
+                                   out_dir=tmp_path / "out")  # fmt: skip
+    assert result["higher_is_better"] == {"echo_rate": True, "answer_length": False}
+    assert result["paper_metric"]["value"] == pytest.approx(200 / 3)
