@@ -45,6 +45,34 @@ def save_delta(state: dict[str, torch.Tensor], path: Path, dtype: str) -> None:
     os.replace(temporary, path)
 
 
+def is_sharded(accelerator) -> bool:
+    """Whether parameters or optimizer state live in shards (DeepSpeed, FSDP) rather than whole on each rank."""
+    return accelerator.distributed_type.value in ("DEEPSPEED", "FSDP")
+
+
+def gathered_trainable_state(accelerator, model) -> dict[str, torch.Tensor]:
+    """The full trainable tensors of a prepared model (every rank must call this; only the main process's result
+    is complete).
+
+    Under ZeRO-3 or FSDP each rank's module holds only its shard of a parameter (ZeRO-3: an empty tensor), so
+    reading the unwrapped module would save shards; ``accelerator.get_state_dict`` gathers them first (ZeRO-3 needs
+    ``zero3_save_16bit_model: true``; FSDP gathers onto the main process only).
+    """
+    if not is_sharded(accelerator):
+        return trainable_state(accelerator.unwrap_model(model))
+    full = accelerator.get_state_dict(model)
+    return {k: v.detach().to("cpu", copy=True) for k, v in full.items() if is_trainable(k)}
+
+
+def save_final_delta(accelerator, model, path: Path, dtype: str) -> None:
+    """Gather the trainable tensors (on every rank: the gather is collective) and write them from the main process
+    as the run's delta."""
+    state = gathered_trainable_state(accelerator, model)
+    if accelerator.is_main_process:
+        save_delta(state, path, dtype)
+    accelerator.wait_for_everyone()
+
+
 def rng_state() -> dict[str, object]:
     """Python, numpy, torch (and CUDA) RNG states of this process."""
     state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
@@ -84,12 +112,12 @@ def save_checkpoint(accelerator, model, optimizer, output: Path, step: int, save
     """
     final = checkpoint_dir(output, step)
     staging = final.with_name(final.name + ".partial")
-    sharded = accelerator.distributed_type.value in ("DEEPSPEED", "FSDP")
+    sharded = is_sharded(accelerator)
     if accelerator.is_main_process:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
     accelerator.wait_for_everyone()
-    state = trainable_state(accelerator.unwrap_model(model)) if not sharded else _gathered_trainable(accelerator, model)
+    state = gathered_trainable_state(accelerator, model)
     if sharded:
         accelerator.save_state(str(staging / "accelerate"))
     torch.save(rng_state(), staging / f"rng-{accelerator.process_index}.pt")
@@ -110,9 +138,6 @@ def save_checkpoint(accelerator, model, optimizer, output: Path, step: int, save
     return final
 
 
-def _gathered_trainable(accelerator, model) -> dict[str, torch.Tensor]:
-    full = accelerator.get_state_dict(model)
-    return {k: v.detach().to("cpu", copy=True) for k, v in full.items() if is_trainable(k)}
 
 
 def load_checkpoint(accelerator, model, optimizer, folder: Path) -> int:
@@ -121,7 +146,7 @@ def load_checkpoint(accelerator, model, optimizer, folder: Path) -> int:
     Raises:
         UserError: The checkpoint's trainable tensors do not match the model.
     """
-    sharded = accelerator.distributed_type.value in ("DEEPSPEED", "FSDP")
+    sharded = is_sharded(accelerator)
     step = int(json.loads((folder / STATE).read_text())["step"])
     if sharded:
         accelerator.load_state(str(folder / "accelerate"))

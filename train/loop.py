@@ -83,17 +83,8 @@ def train(config: TrainConfig, instructions: list[Instruction], *, data: Path, o
         resume: Continue from the newest checkpoint in ``output`` when there is one.
         progress: Show a progress bar on the main process.
     """
-    from accelerate import Accelerator, PartialState
-
     weights = resolve_base_weights(config, model_args)
-    precision = config.precision if config.precision != "auto" else ("bf16" if torch.cuda.is_available() else "fp32")
-    mixed, frozen_dtype = _MIXED[precision]
-    # The accumulation keeps micro x accumulation x processes equal to the paper's global batch.
-    # Without CUDA, accelerate must be told so, or it ignores torchrun's world and runs every rank alone.
-    cpu = not torch.cuda.is_available()
-    world = PartialState(cpu=cpu).num_processes
-    accumulation = gradient_accumulation(config, world)
-    accelerator = Accelerator(cpu=cpu, mixed_precision=mixed, gradient_accumulation_steps=accumulation)
+    accelerator, world, accumulation, frozen_dtype = _accelerator(config)
     steps = total_steps(config, len(instructions))
     warm = warmup_steps(config, steps)
     output.mkdir(parents=True, exist_ok=True)
@@ -107,23 +98,16 @@ def train(config: TrainConfig, instructions: list[Instruction], *, data: Path, o
     optimizer = torch.optim.AdamW(params, lr=0.0, betas=(config.adam_beta1, config.adam_beta2), eps=config.adam_eps,
                                   weight_decay=config.weight_decay)  # fmt: skip
     if accelerator.state.deepspeed_plugin is not None:
-        # No DataLoader goes through prepare(), so DeepSpeed is told the micro batch here (unverified: no GPU here).
+        # No DataLoader goes through prepare(), so DeepSpeed is told the micro batch here (unverified: no DeepSpeed
+        # install was available to test it).
         accelerator.state.deepspeed_plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = config.micro_batch_size
     model, optimizer = accelerator.prepare(model, optimizer)
 
     start = _resume_or_start(accelerator, model, optimizer, output, info, resume)
-    dataset = InstructionDataset(instructions, str(weights.llm / "tokenizer.model"), config)
-    order = list(rank_indices(len(instructions), global_batch=config.global_batch_size,
-                              micro_batch=config.micro_batch_size, world=world, rank=accelerator.process_index,
-                              seed=config.seed, start_step=start, stop_step=steps))  # fmt: skip
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=config.micro_batch_size, sampler=order, num_workers=config.num_workers,
-        collate_fn=partial(collate, pad_id=model_eos(accelerator, model)), pin_memory=torch.cuda.is_available(),
-    )  # fmt: skip
+    batches = iter(_loader(accelerator, model, instructions, weights, config, start, steps))
     logger.info("training %d steps from step %d: %d records, %d process(es) x micro %d x accumulation %d",
                 steps, start, len(instructions), world, config.micro_batch_size, accumulation)
     with _Reporter(accelerator, output, steps, start, progress, config.log_every) as report:
-        batches = iter(loader)
         for step in range(start, steps):
             lr = lr_at(step, steps, config.lr, warm, config.warmup_type)
             for group in optimizer.param_groups:
@@ -135,13 +119,39 @@ def train(config: TrainConfig, instructions: list[Instruction], *, data: Path, o
                 ckpt.save_checkpoint(accelerator, model, optimizer, output, done, config.save_dtype,
                                      config.keep_checkpoints)  # fmt: skip
 
+    # Gathered like the periodic checkpoints: under ZeRO-3/FSDP the unwrapped module holds only this rank's shards.
     final = output / ckpt.DELTA
-    state = ckpt.trainable_state(accelerator.unwrap_model(model))
-    if accelerator.is_main_process:
-        ckpt.save_delta(state, final, config.save_dtype)
-    accelerator.wait_for_everyone()
+    ckpt.save_final_delta(accelerator, model, final, config.save_dtype)
     accelerator.end_training()
     return TrainOutcome(delta=final, model=accelerator.unwrap_model(model), steps=steps)
+
+
+def _accelerator(config: TrainConfig):
+    """The accelerator, the process count, the accumulation that keeps the global batch, the frozen weights' dtype."""
+    from accelerate import Accelerator, PartialState
+
+    precision = config.precision if config.precision != "auto" else ("bf16" if torch.cuda.is_available() else "fp32")
+    mixed, frozen_dtype = _MIXED[precision]
+    # The accumulation keeps micro x accumulation x processes equal to the paper's global batch.
+    # Without CUDA, accelerate must be told so, or it ignores torchrun's world and runs every rank alone.
+    cpu = not torch.cuda.is_available()
+    world = PartialState(cpu=cpu).num_processes
+    accumulation = gradient_accumulation(config, world)
+    accelerator = Accelerator(cpu=cpu, mixed_precision=mixed, gradient_accumulation_steps=accumulation)
+    return accelerator, world, accumulation, frozen_dtype
+
+
+def _loader(accelerator, model, instructions, weights, config: TrainConfig, start: int, steps: int):
+    """This rank's micro batches from optimizer step ``start`` to ``steps``, in the seeded global order."""
+    dataset = InstructionDataset(instructions, str(weights.llm / "tokenizer.model"), config)
+    order = list(rank_indices(len(instructions), global_batch=config.global_batch_size,
+                              micro_batch=config.micro_batch_size, world=accelerator.num_processes,
+                              rank=accelerator.process_index, seed=config.seed, start_step=start,
+                              stop_step=steps))  # fmt: skip
+    return torch.utils.data.DataLoader(
+        dataset, batch_size=config.micro_batch_size, sampler=order, num_workers=config.num_workers,
+        collate_fn=partial(collate, pad_id=model_eos(accelerator, model)), pin_memory=torch.cuda.is_available(),
+    )  # fmt: skip
 
 
 def model_eos(accelerator, model) -> int:
