@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
@@ -49,24 +48,34 @@ def two_step_vqa(system: str, generation: GenerationSettings = PAPER_2D) -> tupl
     return reasoning, answer
 
 
-def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tuple[Stage, Stage]:
-    """ChEF's CoT plan (``CoT: True`` recipes): first ``question + "\nLet's think step by step."`` (256 tokens),
-    then the question again with that reasoning given to the model ahead of its answer (``CoT_answer_list``)."""
+def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tuple[Stage]:
+    """ChEF's CoT plan (``CoT: True`` recipes), exactly as ``OpenGVLab/LAMM@d01093c`` runs it for LAMM.
 
-    def cot(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        text = sample.query + "\nLet's think step by step."
-        return [make_request(sample, system, text, "cot", CHEF_LONG, seed, "chef")]
+    ``InstructionHandler.generate_CoT_query`` asks ``question + "\\nLet's think step by step."`` (256 tokens);
+    the answer request is ``question + self.query`` (``self.query`` is ``''`` for ``VQA_lamm``), **without** the
+    CoT text: ``Direct_inferencer`` passes only the prompts to ``batch_generate``, which ignores the reasoning. The
+    two requests are independent, so they form one stage. The metric scores ``CoT_answer + answer``
+    (:func:`assemble_cot`).
 
-    @needs("cot")
-    def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        request = make_request(sample, system, sample.query, "answer", generation, seed, "chef")
-        return [dataclasses.replace(request, assistant_prefix=previous["cot"])]
+    System message of the CoT request: ``generate_CoT_query`` calls ``batch_generate`` without ``sys_msg``, so
+    ``test_lamm.py`` keeps whatever ``conv_templates['simple'].system`` was last set to — the dataset's system
+    message, set by every answer request, for every batch after the first; only a run's first batch (1 sample for
+    ScienceQA, 8 for AI2D, per process) saw the template's default. That first-batch exception depends on batch
+    size, sampling and process count rather than on the sample, so every CoT request here gets the dataset's
+    system message (what all other calls received).
+    """
 
-    return cot, answer
+    def cot_and_answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+        return [
+            make_request(sample, system, sample.query + "\nLet's think step by step.", "cot", CHEF_LONG, seed, "chef"),
+            make_request(sample, system, sample.query, "answer", generation, seed, "chef"),
+        ]
+
+    return (cot_and_answer,)
 
 
 def assemble_cot(sample: Sample, responses: Mapping[str, str]) -> str:
-    """ChEF's Direct inferencer stores ``answer = CoT + output``."""
+    """ChEF's ``LAMM_VQA`` metric scores ``CoT_answer + answer``, concatenated as is (``metric/vqa.py``)."""
     return responses["cot"] + responses["answer"]
 
 

@@ -2,7 +2,8 @@
 
 Paper: two-step plan (reasoning, then ``... ###\\nANSWER:``), stored as ``reasoning + "\\n The answer is " +
 option`` and scored by the ``VQAvisionacc`` cascade (letters A-E); the table's "Acc" is ``accuracy`` (LAMM 20.92).
-ChEF (``AI2D`` recipe, ``CoT: True``, 256 tokens): a CoT step then the answer, ``LAMM_VQA`` over ``CoT + answer``.
+ChEF (``AI2D`` recipe, ``CoT: True``, 256 tokens): a CoT request and, independently, the bare question as the answer
+request; ``LAMM_VQA`` over ``CoT + answer`` (version 2, inherited from ``scienceqa-chef``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ AI2D_CHEF = dataclasses.replace(
     SCIENCEQA_CHEF,
     name="ai2d-chef",
     meta_files=(META,),
-    description="VQA on AI2D, ChEF protocol: CoT step then answer (256 tokens, greedy), LAMM_VQA cascade",
+    description="VQA on AI2D, ChEF protocol: CoT and answer requests (256 tokens, greedy), LAMM_VQA cascade over "
+    "CoT + answer",
 )
 
 TASKS = (AI2D, AI2D_CHEF)

@@ -45,16 +45,19 @@ SCIENCEQA = TaskSpec(
     description="VQA on ScienceQA-image: two-step reasoning+answer, LAMM regex cascade (A-E)",
 )
 
-# ChEF ``LAMM_VQA`` runs the same cascade (letters A-E) over ``CoT + answer``.
+# ChEF ``LAMM_VQA`` runs the same cascade (letters A-E) over ``CoT + answer``; the answer request is the bare question,
+# asked independently of the CoT request (``d01093c``; see ``chef_cot_vqa``).
 
 SCIENCEQA_CHEF = dataclasses.replace(
     SCIENCEQA,
     name="scienceqa-chef",
+    version="2",  # 2: the answer request no longer carries the CoT (d01093c asks the bare question)
     protocol="chef",
     stages=chef_cot_vqa(VQA_SYS),
     assemble=assemble_cot,
     paper_metric=("vision_acc", "accuracy"),
-    description="VQA on ScienceQA-image, ChEF protocol: CoT step then answer (256 tokens, greedy), LAMM_VQA cascade",
+    description="VQA on ScienceQA-image, ChEF protocol: CoT and answer requests (256 tokens, greedy), LAMM_VQA "
+    "cascade over CoT + answer",
 )
 
 TASKS = (SCIENCEQA, SCIENCEQA_CHEF)

@@ -40,12 +40,20 @@ def test_chef_requests_are_greedy_chef_requests_with_recipe_budgets(name, mini_r
     assert request.generation.max_new_tokens == CHEF_TOKENS[name]  # the final (answer) request
 
 
-def test_ai2d_chef_cot_then_answer(mini_root):
-    spec = registry.get_task("ai2d-chef")
+@pytest.mark.parametrize("name", ["scienceqa-chef", "ai2d-chef"])
+def test_chef_cot_and_answer_are_independent_requests_as_in_d01093c(name, mini_root):
+    """``generate_CoT_query``: CoT = ``question + "\\nLet's think step by step."`` (256 tokens); the answer request is
+    ``question + ''`` with no CoT in it (``batch_generate`` ignores the reasoning); the metric reads CoT + answer."""
+    spec = registry.get_task(name)
+    assert spec.version == "2"
     samples, _ = load_samples(spec, mini_root)
-    [cot] = spec.stages[0](samples[0], {}, 0)
-    [answer] = spec.stages[1](samples[0], {"cot": "Think."}, 0)
-    assert cot.text == samples[0].query + "\nLet's think step by step." and answer.assistant_prefix == "Think."
+    [stage] = spec.stages  # nothing waits for the CoT
+    cot, answer = stage(samples[0], {}, 0)
+    assert (cot.key, cot.text) == ("cot", samples[0].query + "\nLet's think step by step.")
+    assert (answer.key, answer.text) == ("answer", samples[0].query)
+    for request in (cot, answer):
+        assert request.assistant_prefix == "" and request.system == _sysmsg.VQA_SYS
+        assert (request.generation.max_new_tokens, request.protocol) == (256, "chef")
     assert spec.assemble(samples[0], {"cot": "Think. ", "answer": "(A)"}) == "Think. (A)"
 
 
