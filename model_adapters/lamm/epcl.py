@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from lamm_bench.errors import UserError
+from lamm_bench.model_adapters.lamm.vision import run_transformer
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class ClipPointEncoder(nn.Module):
         x = self.clip_vit.ln_pre(tokens + self.pos_embed(xyz))  # EPCL's dropout(0.3) is off in eval
         if task_emb is not None:
             x = torch.cat([x, task_emb.to(x.dtype)], dim=1)
-        return self.clip_vit.transformer(x)[:, :n, :]
+        return run_transformer(self.clip_vit.transformer, x)[:, :n, :]
 
 
 class EpclEncoder(nn.Module):

@@ -112,8 +112,22 @@ def patch_features(visual, pixels):
     cls = visual.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
     x = torch.cat([cls, x], dim=1) + visual.positional_embedding.to(x.dtype)
     x = visual.ln_pre(x)
-    x = visual.transformer(x)
+    x = run_transformer(visual.transformer, x)
     return x[:, 1:, :]
+
+
+def run_transformer(transformer, x):
+    """Run open_clip's ``Transformer`` on batch-first ``x`` ``[B, L, D]``, whichever layout it takes.
+
+    open_clip 2.26 made the stack take batch-first input (it has a ``batch_first`` attribute and transposes
+    inside when that is false); before, ``Transformer.forward`` expected ``[L, B, D]`` and the caller permuted.
+    Feeding batch-first input to the old layout does not fail: attention then runs across the images of a batch,
+    at each position, and every feature is silently wrong. ``pyproject.toml`` requires 2.26 or later; the old
+    layout is still handled here in case an older open_clip is installed.
+    """
+    if hasattr(transformer, "batch_first"):
+        return transformer(x)
+    return transformer(x.permute(1, 0, 2)).permute(1, 0, 2)
 
 
 def image_transform(mode: str):
