@@ -11,6 +11,8 @@ Stanford CoreNLP models that ``pycocoevalcap`` downloads at first use, and lamm-
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
@@ -59,7 +61,7 @@ def bleu4_paper_aggregate(samples: Sequence[Mapping[str, float]]) -> dict[str, f
     return {"bleu4_nltk": sum(s["bleu4_nltk"] for s in samples) * 100 / len(samples)}
 
 
-def _tokenize(captions: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+def _tokenize(captions: Mapping[object, Sequence[str]]) -> dict[object, list[str]]:
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
     try:
@@ -68,20 +70,33 @@ def _tokenize(captions: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
         raise UserError("COCO caption metrics need Java on PATH (java was not found)") from exc
 
 
-def _meteor(gts: dict[str, list[str]], res: dict[str, list[str]]) -> float:
+def _tokenize_both(references: Mapping[str, Sequence[str]], predictions: Mapping[str, str]):
+    """References and predictions through one PTB tokenizer run (one JVM start instead of two)."""
+    both = _tokenize({**{("gts", k): v for k, v in references.items()}, **{("res", k): [v] for k, v in predictions.items()}})
+    return ({k: both[("gts", k)] for k in references}, {k: both[("res", k)] for k in predictions})
+
+
+@functools.cache
+def _meteor_scorer():
+    """One METEOR JVM for the whole process (it answers over stdin), stopped at exit."""
     from pycocoevalcap.meteor.meteor import Meteor
 
     try:
         scorer = Meteor()
     except FileNotFoundError as exc:
         raise UserError("METEOR needs Java on PATH (java was not found)") from exc
-    try:
-        score, _ = scorer.compute_score(gts, res)
-    finally:
-        # Stop the JVM now; pycocoevalcap's __del__ would otherwise keep it until garbage collection.
-        scorer.meteor_p.stdin.close()
-        scorer.meteor_p.kill()
-        scorer.meteor_p.wait()
+    atexit.register(_stop_meteor, scorer)
+    return scorer
+
+
+def _stop_meteor(scorer) -> None:
+    scorer.meteor_p.stdin.close()
+    scorer.meteor_p.kill()
+    scorer.meteor_p.wait()
+
+
+def _meteor(gts: dict[str, list[str]], res: dict[str, list[str]]) -> float:
+    score, _ = _meteor_scorer().compute_score(gts, res)
     return float(score)
 
 
@@ -89,7 +104,8 @@ def coco_caption_scores(predictions: Mapping[str, str], references: Mapping[str,
     """ChEF's ``LAMM_Caption``: corpus-level COCO caption metrics over raw answers, in percent.
 
     CIDEr's document frequencies come from the references of the samples passed in, so the CIDEr of a subset
-    is not the mean of per-sample CIDErs. Needs Java (PTB tokenizer and METEOR run as Java programs, offline).
+    is not the mean of per-sample CIDErs. Needs Java (PTB tokenizer and METEOR run as Java programs, offline): the
+    tokenizer runs once per call for references and answers together, and one METEOR JVM serves the whole process.
 
     Args:
         predictions: Sample id -> answer text (used raw: no quote extraction, as in ChEF).
@@ -116,8 +132,7 @@ def coco_caption_scores(predictions: Mapping[str, str], references: Mapping[str,
     from pycocoevalcap.rouge.rouge import Rouge
 
     ids = list(predictions)
-    gts = _tokenize({k: list(references[k]) for k in ids})
-    res = _tokenize({k: [predictions[k]] for k in ids})
+    gts, res = _tokenize_both({k: list(references[k]) for k in ids}, {k: predictions[k] for k in ids})
     bleu, _ = Bleu(4).compute_score(gts, res, verbose=0)
     rouge, _ = Rouge().compute_score(gts, res)
     cider, _ = Cider().compute_score(gts, res)

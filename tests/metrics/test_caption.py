@@ -118,3 +118,25 @@ def test_coco_caption_scores_edges():
         coco_caption_scores({"1": "a"}, {"2": ["a"]})
     with pytest.raises(ValueError):
         coco_caption_scores({"1": "a"}, {"1": []})
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="needs Java")
+def test_java_starts_once_per_call_for_ptb_and_once_per_process_for_meteor(monkeypatch):
+    import subprocess
+
+    from lamm_bench.metrics import caption
+
+    caption._meteor_scorer.cache_clear()
+    real, started = subprocess.Popen, []
+
+    def counting(cmd, *args, **kwargs):
+        if cmd and cmd[0] == "java":
+            started.append("meteor" if "-stdio" in cmd else "ptb")
+        return real(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    refs = {"1": REFS, "2": ["A cat sleeps on a sofa.", "The cat is asleep."]}
+    first = coco_caption_scores({"1": "A dog runs on the grass.", "2": "a cat"}, refs)
+    second = coco_caption_scores({"1": "A dog runs on the grass.", "2": "a cat"}, refs)
+    assert first == second
+    assert started == ["ptb", "meteor", "ptb"]
