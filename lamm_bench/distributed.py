@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from lamm_bench.errors import RankFailure
+
 
 def rank_and_world() -> tuple[int, int]:
     """(rank, world size) from torchrun's environment; (0, 1) otherwise."""
@@ -24,4 +26,11 @@ def barrier() -> None:
 
     if not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    dist.barrier()
+    try:
+        dist.barrier()
+    except Exception as exc:  # gloo/NCCL report a peer that died as a connection or backend error
+        rank, world = rank_and_world()
+        raise RankFailure(
+            f"rank {rank} of {world}: another rank stopped before finishing its shard ({type(exc).__name__}); the "
+            "answers stored so far are kept: run the same command again to resume"
+        ) from exc

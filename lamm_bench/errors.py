@@ -27,6 +27,11 @@ class UnknownNameError(UserError):
         self.name = name
 
 
+class RankFailure(Exception):
+    """Under ``torchrun``, another rank stopped (died or failed) before finishing its shard. Not the user's mistake
+    and not a bug here: exit 1 with one line; the answers every rank stored are kept for the rerun."""
+
+
 class MissingWeightsError(UserError):
     """Model weights were not found where they were looked for."""
 

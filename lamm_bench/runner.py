@@ -116,13 +116,54 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
     for spec in specs:
         samples, metas = load_samples(spec, settings.data_root)
         chosen = select(samples, settings.limit)
-        prepared.append(PreparedTask(spec, chosen[rank::world], chosen, metas, spec.label_options(samples)))
+        options = spec.label_options(samples)
+        shards = shard_by_work(spec, chosen, world, settings.seed, options)
+        prepared.append(PreparedTask(spec, shards[rank], chosen, metas, options))
     return prepared
 
 
+def expected_work(spec: TaskSpec, sample: Sample, seed: int, options: tuple[str, ...] = ()) -> int:
+    """What a sample costs to answer, in the units the model spends: for each first-stage request its token budget
+    (``max_new_tokens``; options scored for a choice request), times the number of stages."""
+    first = _build(spec.stages[0], sample, {}, seed, options)
+    per_stage = sum(r.generation.max_new_tokens if r.kind == "generate" else len(r.options) for r in first)
+    return max(1, per_stage) * len(spec.stages)
+
+
+def shard_by_work(
+    spec: TaskSpec, samples: Sequence[Sample], world: int, seed: int = 0, options: tuple[str, ...] = ()
+) -> list[list[Sample]]:
+    """Split samples over ranks so each gets about the same expected work (longest first, each to the least loaded
+    rank; ties to the lower rank). Every rank computes the same split; each shard keeps the data order."""
+    if world <= 1:
+        return [list(samples)]
+    work = [expected_work(spec, s, seed, options) for s in samples]
+    loads, owner = [0] * world, [0] * len(samples)
+    for index in sorted(range(len(samples)), key=lambda i: (-work[i], i)):
+        rank = min(range(world), key=lambda r: (loads[r], r))
+        owner[index] = rank
+        loads[rank] += work[index]
+    return [[s for s, o in zip(samples, owner) if o == rank] for rank in range(world)]
+
+
+def _store_key(settings: RunSettings, model_fp: str, task: PreparedTask) -> str:
+    return fingerprint([model_fp, task_fingerprint(task.spec, task.metas), settings.seed, settings.decoding])[:16]
+
+
 def store_for(settings: RunSettings, model_name: str, model_fp: str, task: PreparedTask, rank: int) -> PredictionStore:
-    key = fingerprint([model_fp, task_fingerprint(task.spec, task.metas), settings.seed, settings.decoding])[:16]
+    """This rank's store for the task (each rank appends to its own file)."""
+    key = _store_key(settings, model_fp, task)
     return PredictionStore(settings.out_dir / "store" / model_name / task.spec.name / f"{key}.rank{rank}.jsonl")
+
+
+def read_all_ranks(settings: RunSettings, model_name: str, model_fp: str, task: PreparedTask) -> dict:
+    """Every stored answer for the task, whichever rank (of this run or an earlier one, with any world size) wrote
+    it: a rerun resumes every rank's work even with a different number of ranks."""
+    key = _store_key(settings, model_fp, task)
+    done: dict[tuple[str, str], StoredResponse] = {}
+    for path in sorted((settings.out_dir / "store" / model_name / task.spec.name).glob(f"{key}.rank*.jsonl")):
+        done.update(PredictionStore(path).read())
+    return done
 
 
 def _call(adapter: Any, batch: Sequence[Request]) -> list[Response]:
@@ -215,13 +256,17 @@ def _decode_as(request: Request, decoding: str) -> Request:
     return dataclasses.replace(request, generation=dataclasses.replace(request.generation, **PAPER_SAMPLING))
 
 
-def run_inference(adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings) -> dict[str, Any]:
-    """Answer every request of every stage that the store does not have yet; returns timing counts."""
+def run_inference(
+    adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings,
+    read: Callable[[], Mapping[tuple[str, str], StoredResponse]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Answer every request of every stage that is not stored yet (``read``: every stored answer, default this
+    store's), appending to ``store``; returns timing counts."""
     auto = settings.batch_size == "auto"
     stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0,
              "batch_size": AUTO_BATCH_START if auto else settings.batch_size}  # fmt: skip
     for index in range(len(task.spec.stages)):
-        stored = store.read()
+        stored = read() if read else store.read()
         requests = [
             request
             for sample in task.samples
@@ -307,14 +352,13 @@ def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, se
     """Run (or resume) one task and, on rank 0, score it and write its result (other ranks return None)."""
     rank, world = distributed.rank_and_world()
     model_name = model_info["name"]
-    store = store_for(settings, model_name, model_info["fingerprint"], task, rank)
-    stats = run_inference(adapter, task, store, settings)
+    model_fp = model_info["fingerprint"]
+    store = store_for(settings, model_name, model_fp, task, rank)
+    stats = run_inference(adapter, task, store, settings, lambda: read_all_ranks(settings, model_name, model_fp, task))
     distributed.barrier()
     if rank != 0:
         return None  # rank 0 reads every rank's store, scores and writes
-    done: dict[tuple[str, str], StoredResponse] = {}
-    for r in range(world):
-        done.update(store_for(settings, model_name, model_info["fingerprint"], task, r).read())
+    done = read_all_ranks(settings, model_name, model_fp, task)
     predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding)
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
