@@ -125,15 +125,23 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _renders_system_turn(processor) -> bool:
-    messages = [
-        {"role": "system", "content": [{"type": "text", "text": _SYSTEM_PROBE}]},
-        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
-    ]
-    try:
-        rendered = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    except Exception:  # noqa: BLE001 -- templates raise anything (jinja's raise_exception) to refuse system turns
-        return False
-    return _SYSTEM_PROBE in rendered
+    """Whether the chat template renders a system message as a turn of its own: it keeps the text, and not the way
+    it renders the same message from the user or the assistant (a template that writes every non-user message as an
+    ``ASSISTANT:`` turn would make the system text look like an earlier answer). llava-hf's LLaVA-1.5 template
+    qualifies: it writes the system text bare before ``USER:``, LLaVA's own conversation format."""
+
+    def render(role: str) -> str | None:
+        messages = [
+            {"role": role, "content": [{"type": "text", "text": _SYSTEM_PROBE}]},
+            {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+        ]
+        try:
+            return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        except Exception:  # noqa: BLE001 -- templates raise anything (jinja's raise_exception) to refuse a role
+            return None
+
+    system = render("system")
+    return system is not None and _SYSTEM_PROBE in system and system not in (render("user"), render("assistant"))
 
 
 def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "") -> str:
@@ -190,10 +198,14 @@ def _generate_batch(loaded: LoadedModel, batch: Sequence[Request], settings: Gen
     stops = [s for s in settings.stop if s]
     output = _run_generate(loaded, inputs, kwargs, stops)
     new_tokens = output[:, inputs["input_ids"].shape[1] :].tolist()
-    ends = _end_ids(loaded)
+    ends, pad = _end_ids(loaded), loaded.tokenizer.pad_token_id
     responses = []
     for row in new_tokens:
         n = next((k for k, token in enumerate(row) if token in ends), len(row))
+        if stops and pad not in ends:
+            # A row stopped by a stop string is filled with pad up to the batch's length: not the answer's tokens.
+            while n and row[n - 1] == pad:
+                n -= 1
         text = loaded.tokenizer.decode(row[:n], skip_special_tokens=True)
         responses.append(Response(text=cut_at_stop(text, stops).strip(), n_tokens=n))
     return responses
@@ -217,9 +229,10 @@ def _run_generate(loaded: LoadedModel, inputs, kwargs: dict[str, Any], stops: li
 
 
 def _end_ids(loaded: LoadedModel) -> set[int]:
+    """The tokens ``generate()`` itself stops at: the generation config's ``eos_token_id`` (one or a list). Not the
+    pad token: a model may write it mid-answer, and ``generate`` goes on (the decoded text skips it)."""
     eos = loaded.model.generation_config.eos_token_id
-    ends = set(eos if isinstance(eos, list) else [eos]) | {loaded.tokenizer.eos_token_id, loaded.tokenizer.pad_token_id}
-    return {e for e in ends if e is not None}
+    return {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
 
 
 @dataclass(frozen=True)

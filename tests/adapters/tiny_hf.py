@@ -14,12 +14,14 @@ import io
 import json
 from pathlib import Path
 
-# The chat template shipped with llava-hf/llava-1.5-7b-hf (chat_template.json): a system turn is rendered
-# without a role prefix, images come before the text of their turn, and the generation prompt is "ASSISTANT:".
+# The chat template shipped with llava-hf/llava-1.5-7b-hf (and -13b-hf), character for character: the text of
+# transformers' tests/models/llava/test_processing_llava.py, whose processor is made from that Hub repository and
+# "must match" it; the same text is copied in many public LLaVA-1.5 pipelines. A system message is rendered bare
+# (no role prefix) before "USER:", images come before the text of their turn, the generation prompt is "ASSISTANT:".
 LLAVA_15_CHAT_TEMPLATE = (
-    "{% for message in messages %}{% if message['role'] != 'system' %}{{ message['role'].upper() + ': '}}"
-    "{% endif %}{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
-    "{{ '<image>\n' }}{% endfor %}{% if message['role'] != 'assistant' %}"
+    "{% for message in messages %}{% if message['role'] != 'system' %}{{ message['role'].upper() + ': '}}{% endif %}"
+    "{# Render all images first #}{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
+    "{{ '<image>\\n' }}{% endfor %}{# Render all text next #}{% if message['role'] != 'assistant' %}"
     "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
     "{{ content['text'] + ' '}}{% endfor %}{% else %}"
     "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
@@ -64,13 +66,17 @@ def train_sentencepiece(path: Path, vocab_size: int = 160) -> Path:
     return path
 
 
-def build_tiny_llava(directory: Path, *, seed: int = 0, chat_template: str | None = LLAVA_15_CHAT_TEMPLATE) -> Path:
+def build_tiny_llava(
+    directory: Path, *, seed: int = 0, chat_template: str | None = LLAVA_15_CHAT_TEMPLATE, pad_like: str | None = None
+) -> Path:
     """Write a tiny random LLaVA-1.5 model with real tokenizer/processor files to ``directory``.
 
     Args:
         directory: Where to write (created).
         seed: Seed for the random weights.
         chat_template: The processor's chat template (``None`` writes none).
+        pad_like: A token whose LM-head row ``<pad>`` gets (slightly stronger), so greedy decoding emits ``<pad>``
+            wherever it would emit that token: a model that writes its pad token mid-answer.
 
     Returns:
         ``directory``.
@@ -114,6 +120,9 @@ def build_tiny_llava(directory: Path, *, seed: int = 0, chat_template: str | Non
     # batch-vs-single comparisons are not decided by float noise between near-ties.
     with torch.no_grad():
         model.lm_head.weight.mul_(8.0)
+        if pad_like is not None:
+            like = tokenizer.convert_tokens_to_ids(pad_like)
+            model.lm_head.weight[tokenizer.pad_token_id] = model.lm_head.weight[like] * 1.05
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(directory)
 
