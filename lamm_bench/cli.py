@@ -186,25 +186,38 @@ def leaderboard(out: Annotated[Path, typer.Option("--out", help="Leaderboard fol
 def data_check(
     data_root: DataRoot = None,
     task: Annotated[list[str], typer.Option("--task", help="Tasks to check (default: all).")] = [],
+    workers: Annotated[Optional[int], typer.Option(help="Threads decoding media (default: CPU count).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Validate a LAMM_Dataset layout: every meta file, record and media file the tasks need."""
+    """Validate a LAMM_Dataset layout: every meta file and record, and decode every media file the tasks need."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     from lamm_bench import registry
-    from lamm_bench.console import print_rows
-    from lamm_bench.data import load_samples, resolve_data_root
+    from lamm_bench.console import err, print_rows
+    from lamm_bench.data import resolve_data_root
+    from lamm_bench.datacheck import check_data
 
     root = resolve_data_root(data_root)
     specs = registry.resolve_tasks(_split(task)) if task else list(registry.tasks().values())
-    rows, bad = [], 0
-    for spec in specs:
-        try:
-            samples, _ = load_samples(spec, root)
-            rows.append({"task": spec.name, "status": "ok", "samples": len(samples)})
-        except UserError as exc:
-            bad += 1
-            rows.append({"task": spec.name, "status": one_line(str(exc)), "samples": "-"})
+    columns = (TextColumn("decoding media"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, disable=not progress) as bar:
+        bar_id = bar.add_task("media", total=None)
+        report = check_data(root, specs, workers=workers,
+                            progress=lambda done, total: bar.update(bar_id, completed=done, total=total))  # fmt: skip
+    rows = [{"task": t.task, "samples": "-" if t.samples is None else t.samples,
+             "status": "meta file unusable (below)" if t.problem else f"{t.bad_media} bad media files (below)"
+             if t.bad_media else "ok"} for t in report.tasks]  # fmt: skip
     print_rows(rows, ["task", "samples", "status"], f"Data root {root}")
-    if bad:
-        raise UserError(f"{bad} of {len(specs)} tasks cannot be loaded from {root}")
+    problems = [t.problem for t in report.tasks if t.problem]
+    problems += [f"{where}: {bad.problem} (tasks {', '.join(tasks)})" for bad in report.bad_media
+                 for where, tasks in bad.records]  # fmt: skip
+    for line in problems:
+        typer.echo(line)
+    typer.echo(f"decoded {report.media_checked} media files in {report.seconds:.1f} s")
+    if problems:
+        unusable = sum(t.problem is not None for t in report.tasks)
+        raise UserError(f"data root {root}: {unusable} of {len(specs)} tasks have an unusable meta file, "
+                        f"{len(report.bad_media)} media files are bad; first: {problems[0]}")  # fmt: skip
 
 
 @data_app.command("mini")

@@ -73,14 +73,15 @@ def read_meta_file(path: Path) -> MetaFile:
     return MetaFile(path=path, sha256=hashlib.sha256(raw).hexdigest(), records=records)
 
 
-def _record_label(index: int, record: dict) -> str:
+def record_label(index: int, record: dict) -> str:
+    """How errors name a record: its index in the meta file, and its id when it has one."""
     return f"record {index}" + (f" (id {record['id']!r})" if "id" in record else "")
 
 
 def _check_fields(meta: Path, index: int, record: object, task: TaskSpec, media_key: str) -> None:
     if not isinstance(record, dict):
         raise UserError(f"{meta}: record {index} is a {type(record).__name__}, expected an object")
-    where = f"{meta}: {_record_label(index, record)}"
+    where = f"{meta}: {record_label(index, record)}"
     wanted = {media_key: str, "query": str, **task.required_fields}
     for name, kind in wanted.items():
         if name not in record:
@@ -108,14 +109,23 @@ def resolve_media(base: Path, relative: str, *, where: str, check_exists: bool =
     return path
 
 
+def benchmark_dir(task: TaskSpec, root: Path) -> Path:
+    """The folder a task's media paths are relative to."""
+    return root / ("2D_Benchmark" if task.modality == "2d" else "3D_Benchmark")
+
+
+def media_field(task: TaskSpec) -> str:
+    """The record field that names a task's media file: ``image`` (2D) or ``pcl`` (3D)."""
+    return "image" if task.modality == "2d" else "pcl"
+
+
 def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tuple[list[Sample], list[MetaFile]]:
     """Load and validate every record of the task's meta files.
 
     Returns:
         The samples in meta-file order, and the meta files read (for fingerprints).
     """
-    bench = root / ("2D_Benchmark" if task.modality == "2d" else "3D_Benchmark")
-    media_key = "image" if task.modality == "2d" else "pcl"
+    bench, media_key = benchmark_dir(task, root), media_field(task)
     pooled = len(task.meta_files) > 1
     samples: list[Sample] = []
     metas: list[MetaFile] = []
@@ -126,7 +136,7 @@ def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tup
         stem = Path(rel).stem  # the declared name, so ids and sources do not depend on which alias was found
         for index, record in enumerate(meta.records):
             _check_fields(meta.path, index, record, task, media_key)
-            where = f"{meta.path}: {_record_label(index, record)}"
+            where = f"{meta.path}: {record_label(index, record)}"
             local_id = str(record["id"]) if "id" in record else str(index)
             sample_id = f"{stem}:{local_id}" if pooled else local_id
             if sample_id in seen:

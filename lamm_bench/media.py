@@ -13,29 +13,44 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
+from lamm_bench.errors import UserError
+
 _CAPACITY = 256
 _cache: OrderedDict[str, object] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _decode(path: str):
+def decode_image(path: str):
+    """Open and fully decode the image at ``path`` (in its own mode).
+
+    Raises:
+        UserError: naming the file, when it is missing or cannot be decoded as an image (not an image, truncated,
+            corrupt, or too large for PIL's decompression-bomb limit).
+    """
     from PIL import Image
 
-    with Image.open(path) as image:
-        return image.copy()  # decodes; the copy outlives the closed file
+    try:
+        with Image.open(path) as image:
+            return image.copy()  # decodes every pixel; the copy outlives the closed file
+    except FileNotFoundError:
+        raise UserError(f"image not found: {path}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- PIL reports a corrupt file with many types (OSError, SyntaxError, ...)
+        raise UserError(f"image {path}: cannot be decoded ({type(exc).__name__}: {exc})") from None
 
 
 def load_image(path: str):
     """The decoded image at ``path`` (in its own mode), from the prefetch cache when it is there.
 
     Raises:
-        FileNotFoundError, PIL.UnidentifiedImageError, OSError: as ``PIL.Image.open`` does.
+        UserError: naming the file, when it is missing or not a decodable image (see :func:`decode_image`).
     """
     with _lock:
         if path in _cache:
             _cache.move_to_end(path)
             return _cache[path]
-    image = _decode(path)
+    image = decode_image(path)
     _remember(path, image)
     return image
 
@@ -55,8 +70,8 @@ def prefetch(paths: Iterable[str]) -> None:
             if path in _cache:
                 continue
         try:
-            _remember(path, _decode(path))
-        except Exception:  # noqa: BLE001 -- the adapter raises the user-facing error when it opens the file
+            _remember(path, decode_image(path))
+        except UserError:  # load_image raises it again, in the adapter, where the request is known
             continue
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from lamm_bench.errors import UserError
 
-__all__ = ["LAMM_NUM_POINTS", "load_point_cloud", "subsample_points"]
+__all__ = ["LAMM_NUM_POINTS", "check_point_cloud", "load_point_cloud", "subsample_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def _read_npy(path: Path) -> np.ndarray:
 
 def _validate(points: np.ndarray, path: Path) -> None:
     if not isinstance(points, np.ndarray):
+        if hasattr(points, "close"):
+            points.close()
         raise UserError(f"point cloud {path}: expected one array, found an .npz archive")
     if points.ndim != 2:
         raise UserError(f"point cloud {path}: expected a 2-D array [points, columns], got shape {points.shape}")
@@ -71,6 +73,21 @@ def subsample_points(points: np.ndarray, num_points: int, seed: int = 0) -> np.n
     rng = np.random.default_rng(seed)
     index = rng.choice(points.shape[0], num_points, replace=points.shape[0] < num_points)
     return points[index]
+
+
+def check_point_cloud(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Read and validate a ``.npy`` point cloud as :func:`load_point_cloud` does, without subsampling.
+
+    Returns:
+        The array's shape ``(points, columns)``.
+
+    Raises:
+        UserError: as :func:`load_point_cloud`.
+    """
+    path = Path(path)
+    points = _read_npy(path)
+    _validate(points, path)
+    return points.shape
 
 
 def load_point_cloud(path: str | os.PathLike[str], *, num_points: int = LAMM_NUM_POINTS, seed: int = 0) -> np.ndarray:

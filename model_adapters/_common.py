@@ -45,16 +45,12 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def open_rgb(path: str, *, sample_id: str):
     """Open an image as RGB, or raise ``UserError`` naming the sample and the file."""
-    from PIL import UnidentifiedImageError
-
     from lamm_bench.media import load_image
 
     try:
         return load_image(path).convert("RGB")  # decoded ahead by the runner's prefetch thread when it could
-    except FileNotFoundError:
-        raise UserError(f"sample {sample_id!r}: image not found: {path}") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise UserError(f"sample {sample_id!r}: cannot read image {path}: {exc}") from None
+    except UserError as exc:  # missing or corrupt: load_image names the file
+        raise UserError(f"sample {sample_id!r}: {exc}") from None
 
 
 _SAMPLE_BYTES = 1 << 16

@@ -100,3 +100,13 @@ def test_bad_num_points(tmp_path):
     path = _save(tmp_path, "s.npy", _scene(5))
     with pytest.raises(UserError, match="num_points"):
         load_point_cloud(path, num_points=0)
+
+
+def test_check_point_cloud_validates_like_load_and_returns_the_shape(tmp_path):
+    from lamm_bench.pointcloud import check_point_cloud
+
+    assert check_point_cloud(_save(tmp_path, "s.npy", _scene(7, 6))) == (7, 6)
+    with pytest.raises(UserError, match=r"bad\.npy: expected at least 3 columns"):
+        check_point_cloud(_save(tmp_path, "bad.npy", np.zeros((5, 2))))
+    with pytest.raises(UserError, match=r"nan\.npy: contains NaN"):
+        check_point_cloud(_save(tmp_path, "nan.npy", np.array([[0.0, np.nan, 0.0]])))

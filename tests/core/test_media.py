@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 
 from lamm_bench import media
+from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Response
 from lamm_bench.runner import RunSettings, _answer_batches
 from lamm_bench.store import PredictionStore
@@ -30,7 +31,7 @@ def test_prefetched_images_are_served_from_the_cache(tmp_path):
     media.prefetch([path, str(tmp_path / "missing.png")])  # unreadable files are skipped, not raised
     first = media.load_image(path)
     assert first is media.load_image(path) and first.size == (16, 8) and first.getpixel((0, 0)) == (0, 0, 0)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(UserError, match=r"image not found: .*missing\.png"):
         media.load_image(str(tmp_path / "missing.png"))
 
 
@@ -65,3 +66,44 @@ def test_runner_decodes_each_batch_before_the_adapter_sees_it(tmp_path):
     spy = SpyAdapter()
     _answer_batches(spy, batches, PredictionStore(tmp_path / "s2.jsonl"), stats, RunSettings(data_root=tmp_path, prefetch=False), "t")
     assert spy.decoded_before_call == [[False, False]] * 3
+
+
+def _corrupt_images(tmp_path):
+    """A PNG that is not an image, a truncated PNG, and a PNG whose pixel data is damaged."""
+    not_an_image = tmp_path / "text.png"
+    not_an_image.write_text("this is not a picture")
+    good = tmp_path / "good.png"
+    Image.effect_noise((64, 64), 40).convert("RGB").save(good)
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(data[: len(data) // 2])
+    damaged = tmp_path / "damaged.png"
+    middle = len(data) // 2
+    damaged.write_bytes(data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :])
+    return [not_an_image, truncated, damaged]
+
+
+def test_a_corrupt_image_is_a_user_error_naming_the_file(tmp_path):
+    # issue 14 item 13: a corrupt file must be exit 2 naming it, for every adapter that decodes images
+    for path in _corrupt_images(tmp_path):
+        with pytest.raises(UserError, match=rf"image {path}: cannot be decoded"):
+            media.load_image(str(path))
+        media.prefetch([str(path)])  # the prefetch thread skips it; the adapter's load raises
+        assert str(path) not in media._cache
+
+
+def test_every_adapter_that_reads_images_reports_a_corrupt_one_as_a_user_error(tmp_path):
+    from lamm_bench.model_adapters._common import open_rgb
+    from lamm_bench.model_adapters._openai_impl import image_data_url
+    from lamm_bench.model_adapters.lamm.vision import open_image
+
+    openers = {
+        "hf/openclip": lambda p: open_rgb(p, sample_id="s1"),
+        "lamm": lambda p: open_image([p]),
+        "openai": lambda p: image_data_url(p, sample_id="s1"),  # sends the bytes, but checks they are an image
+    }
+    for path in _corrupt_images(tmp_path):
+        for name, opener in openers.items():
+            media.clear()
+            with pytest.raises(UserError, match=rf"image {path}: cannot be decoded"):
+                opener(str(path))

@@ -1,0 +1,91 @@
+"""Bad input found from outside, through the installed ``lamm-bench`` command: each must exit 2 with one line
+naming the file and what is wrong, never a traceback and never a result (issue 14 items 12-14)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run_cli
+
+CIFAR_META = "2D_Benchmark/meta_file/Classification_CIFAR10.json"
+
+
+@pytest.fixture
+def root(mini_root, tmp_path) -> Path:
+    """A private copy of the mini data root, free to break."""
+    return Path(shutil.copytree(mini_root, tmp_path / "data"))
+
+
+def _one_line_error(proc) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("lamm-bench: error:")]
+    assert len(lines) == 1, proc.stderr[-2000:]
+    return lines[0]
+
+
+def _corrupt(root: Path) -> dict[str, Path]:
+    """Break one file of each kind the issue names; returns them by kind."""
+    import numpy as np
+
+    bench2d, pcls = root / "2D_Benchmark", root / "3D_Benchmark/scannet_pcls"
+    files = {
+        "png": bench2d / "cifar10_images/0.png",
+        "missing": bench2d / "svt_images/1.png",
+        "npy": pcls / "scene0000_00_vert.npy",
+        "narrow": pcls / "scene0001_00_vert.npy",
+        "nan": pcls / "scene0002_00_vert.npy",
+    }
+    files["png"].write_text("not a picture")
+    files["missing"].unlink()
+    files["npy"].write_bytes(b"not an array at all")
+    np.save(files["narrow"], np.zeros((5, 2), dtype=np.float32))
+    cloud = np.ones((10, 6), dtype=np.float32)
+    cloud[4, 1] = np.nan
+    np.save(files["nan"], cloud)
+    return files
+
+
+def test_data_check_passes_the_pristine_mini_root(root):
+    proc = run_cli("data", "check", "--data-root", str(root), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "bad media" not in proc.stdout and "decoded 69 media files" in proc.stdout
+
+
+def test_data_check_decodes_media_and_names_each_bad_file_with_its_record(root):
+    # issue 14 item 13: data check used to report "ok" for all of these
+    files = _corrupt(root)
+    proc = run_cli("data", "check", "--data-root", str(root), "--workers", "2")
+    line = _one_line_error(proc)
+    assert "5 media files are bad" in line and str(files["png"]) in line
+    meta2d, meta3d = root / "2D_Benchmark/meta_file", root / "3D_Benchmark/meta_file"
+    expected = [
+        f"{meta2d}/Classification_CIFAR10.json: record 0 (id 0): image {files['png']}: cannot be decoded",
+        f"{meta2d}/OCR_SVT.json: record 1 (id 1): image not found: {files['missing']}",
+        f"{meta3d}/Detection_ScanNet.json: record 0: point cloud {files['npy']}: not a readable .npy array",
+        f"{meta3d}/VQA_ScanQA_multiplechoice.json: record 2 (id 2): point cloud {files['narrow']}: expected at least 3 columns",
+        f"{meta3d}/VG_ScanRefer.json: record 3 (id 'vg3'): point cloud {files['nan']}: contains NaN or infinite values (first at row 4)",
+    ]  # fmt: skip
+    for text in expected:
+        assert any(out.startswith(text) for out in proc.stdout.splitlines()), text
+    assert "│ ucmerced " in proc.stdout and "│ ok" in proc.stdout  # the untouched tasks still pass
+
+
+def test_a_run_that_decodes_a_corrupt_image_is_exit_2_naming_it(root, tmp_path):
+    # the runner path: the openclip adapter decodes images through lamm_bench.media.load_image
+    sys.path.insert(0, str(Path(__file__).parent.parent / "adapters"))
+    import tiny_hf
+
+    config, weights = tiny_hf.build_tiny_openclip(tmp_path / "clip")
+    files = _corrupt(root)
+    proc = run_cli("run", "--model", "openclip", "--model-arg", f"arch={config}", "--model-arg", f"weights={weights}",
+                   "--task", "cifar10", "--limit", "2", "--data-root", str(root), "--out", str(tmp_path / "out"),
+                   "--no-progress")  # fmt: skip
+    line = _one_line_error(proc)
+    assert f"image {files['png']}: cannot be decoded" in line
+    assert not (tmp_path / "out/results").exists()
