@@ -60,7 +60,7 @@ def resolve_data_root(data_root: str | os.PathLike | None) -> Path:
 
 
 def read_meta_file(path: Path) -> MetaFile:
-    """Read and hash a meta file; it must be a JSON list of objects."""
+    """Read and hash a meta file; it must be a non-empty JSON list of objects."""
     if not path.is_file():
         raise UserError(f"meta file not found: {path}")
     raw = path.read_bytes()
@@ -70,6 +70,8 @@ def read_meta_file(path: Path) -> MetaFile:
         raise UserError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(records, list):
         raise UserError(f"{path}: expected a JSON list of records, found {type(records).__name__}")
+    if not records:
+        raise UserError(f"{path}: no records (the meta file is an empty list); nothing to evaluate")
     return MetaFile(path=path, sha256=hashlib.sha256(raw).hexdigest(), records=records)
 
 

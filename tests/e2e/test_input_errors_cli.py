@@ -29,6 +29,22 @@ def _one_line_error(proc) -> str:
     return lines[0]
 
 
+@pytest.mark.parametrize("command", ["run", "score", "data check"])
+def test_a_meta_file_without_records_is_exit_2_naming_it(root, tmp_path, command):
+    meta = root / CIFAR_META
+    meta.write_text("[]\n")
+    out = tmp_path / "out"
+    args = {
+        "run": ("run", "--model", "dummy", "--task", "cifar10", "--out", str(out), "--no-progress"),
+        "score": ("score", "--task", "cifar10", "--predictions", str(tmp_path / "answers.jsonl")),
+        "data check": ("data", "check", "--task", "cifar10"),
+    }[command]
+    (tmp_path / "answers.jsonl").write_text('{"id": "0", "text": "cat"}\n')
+    line = _one_line_error(run_cli(*args, "--data-root", str(root)))
+    assert str(meta) in line and "no records" in line
+    assert not (out / "results").exists()
+
+
 def _corrupt(root: Path) -> dict[str, Path]:
     """Break one file of each kind the issue names; returns them by kind."""
     import numpy as np
