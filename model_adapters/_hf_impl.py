@@ -38,6 +38,10 @@ LLAVA_15_CHAT_TEMPLATE = (
 
 _SYSTEM_PROBE = "LAMM_BENCH_SYSTEM_PROBE"
 
+ANSWER_VERSION = "2"
+"""Bumped when the same model and request give another answer: 2 = answers no longer end at a mid-answer pad
+token, and a template's system message rendered as a user/assistant turn is prepended to the user text instead."""
+
 
 @dataclass(frozen=True)
 class LoadedModel:

@@ -171,4 +171,5 @@ class HFAdapter:
         except MissingWeightsError:
             settings["files"] = None
         settings["dtype"], settings["device"] = _hf_impl.resolve_dtype_device(self.config)
+        settings["answer_version"] = _hf_impl.ANSWER_VERSION  # stored answers of older code are not reused
         return settings

@@ -81,6 +81,7 @@ def test_answers_equal_a_bare_generate_loop_when_the_model_writes_its_pad_token(
     assert [r.text for r in alone] == expected
     assert all(r.n_tokens == len(tokens) for r, (tokens, _) in zip(alone, bare))
     assert expected[-1] and expected[-1] != expected[0]  # the stop string did cut
+    assert adapter.describe()["answer_version"] == "2"  # answers stored by the pad-cutting code are not reused
 
 
 def _processor(llava_dir_template: str | None, pad_llava: Path):
