@@ -5,7 +5,8 @@ sample id and request key, appended and flushed (and fsync'ed) after every batch
 batch in flight; a torn last line (the process died mid-write) is ignored, and cut off once, before this
 process's first append (reading back from the end only as far as the last newline); later appends only append,
 so the cost of an append does not grow with the store. Failed requests are stored too, but do not count as done,
-so a re-run retries them.
+so a re-run retries them. Any complete line that is not a store record (a hand-edited or foreign file) is a
+``UserError`` naming the file and line, never skipped silently nor a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lamm_bench.errors import UserError
 from lamm_bench.records import Response
 
 log = logging.getLogger(__name__)
@@ -53,17 +55,22 @@ class PredictionStore:
         self._tail_cut = False  # set by the first append: from then on this process's appends end in "\n"
 
     def latest(self) -> dict[tuple[str, str], StoredResponse]:
-        """The latest stored response per (sample id, key), failed or not; torn or foreign lines are skipped."""
+        """The latest stored response per (sample id, key), failed or not; a torn last line is ignored.
+
+        Raises:
+            UserError: the store cannot be read, or a complete line is not a store record (hand-edited, or
+                written by something else), naming the file, the line and what is wrong.
+        """
         latest: dict[tuple[str, str], StoredResponse] = {}
         if not self.path.exists():
             return latest
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"store {self.path}: cannot be read ({exc.strerror or exc})") from None
         # The last element is b"" after a complete final line, or a torn fragment: ignore it either way.
-        for number, line in enumerate(self.path.read_bytes().split(b"\n")[:-1], start=1):
-            try:
-                entry = StoredResponse(**json.loads(line))
-            except (ValueError, TypeError):
-                log.warning("%s:%d: unreadable store line skipped", self.path, number)
-                continue
+        for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+            entry = _parse_line(line, where=f"store {self.path} line {number}")
             latest[(entry.sample_id, entry.key)] = entry
         return latest
 
@@ -115,6 +122,35 @@ class PredictionStore:
         except BaseException:
             self._tail_cut = False  # a write that failed half-way may have left a torn line: look again next time
             raise
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "sample_id": (str,), "key": (str,), "text": (str,), "error": (str, type(None)), "n_tokens": (int, type(None)),
+    "option_scores": (list, type(None)), "request": (str, type(None)),
+}  # fmt: skip
+
+
+def _parse_line(line: bytes, *, where: str) -> StoredResponse:
+    """One store line as a record, or a UserError saying what is wrong with it."""
+    hint = "delete that line to ask its request again, or the file to start over"
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+        raise UserError(f"{where}: not valid JSON ({exc}); {hint}") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}: expected a JSON object, found {type(raw).__name__}; {hint}")
+    for name, value in raw.items():
+        kinds = _FIELD_TYPES.get(name)
+        if kinds is not None and (not isinstance(value, kinds) or isinstance(value, bool)):
+            raise UserError(f"{where}: field {name!r} should be {' or '.join(k.__name__ for k in kinds)}, "
+                            f"found {type(value).__name__}; {hint}")  # fmt: skip
+    scores = raw.get("option_scores")
+    if scores is not None and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
+        raise UserError(f"{where}: field 'option_scores' should be a list of numbers; {hint}")
+    try:
+        return StoredResponse(**raw)
+    except TypeError as exc:  # a missing or unknown field
+        raise UserError(f"{where}: not a store record ({exc}); {hint}") from None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

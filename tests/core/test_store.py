@@ -2,10 +2,12 @@
 
 import os
 import pathlib
+import re
 
 import pytest
 
 import lamm_bench.store as store_module
+from lamm_bench.errors import UserError
 from lamm_bench.records import Response
 from lamm_bench.store import PredictionStore, StoredResponse
 
@@ -31,12 +33,30 @@ def test_failures_are_not_done_and_a_later_success_wins(tmp_path):
     assert store.read()[("1", "k")].text == "ok" and store.read_failures() == {}
 
 
-def test_garbage_lines_are_skipped(tmp_path):
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object, found list"),
+        ('{"unexpected": 1}', "not a store record"),
+        ('{"sample_id": ["x"], "key": "", "text": "a"}', "field 'sample_id' should be str, found list"),
+        ('{"sample_id": "1", "key": "", "text": 5}', "field 'text' should be str, found int"),
+        ('{"sample_id": "1", "key": "", "text": "a", "n_tokens": true}', "field 'n_tokens' should be int or NoneType"),
+        ('{"sample_id": "1", "key": "", "text": "a", "option_scores": ["x"]}', "field 'option_scores' should be a list of numbers"),
+    ],
+)
+def test_a_complete_line_that_is_not_a_record_is_a_user_error_naming_file_and_line(tmp_path, line, problem):
+    # issue 14 item 12: such lines crashed the judge with a traceback (unhashable list, int has no split)
     store = PredictionStore(tmp_path / "s.jsonl")
-    store.path.write_text('not json\n{"unexpected": 1}\n')
-    store.append([StoredResponse("1", "", "a")])
-    assert list(store.read()) == [("1", "")]
+    store.path.write_text('{"sample_id": "0", "key": "", "text": "ok"}\n' + line + "\n")
+    with pytest.raises(UserError, match=rf"store {store.path} line 2: {re.escape(problem)}"):
+        store.read()
 
+
+def test_an_unreadable_store_is_a_user_error(tmp_path):
+    (tmp_path / "s.jsonl").mkdir()
+    with pytest.raises(UserError, match=r"s\.jsonl: cannot be read"):
+        PredictionStore(tmp_path / "s.jsonl").read()
 
 
 class _CountingHandle:

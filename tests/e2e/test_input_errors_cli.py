@@ -105,3 +105,42 @@ def test_a_run_that_decodes_a_corrupt_image_is_exit_2_naming_it(root, tmp_path):
     line = _one_line_error(proc)
     assert f"image {files['png']}: cannot be decoded" in line
     assert not (tmp_path / "out/results").exists()
+
+
+@pytest.fixture
+def judged(root, tmp_path) -> Path:
+    """Two dummy models' cifar10 answers and one finished judgement of them (dummy judge); returns the out dir."""
+    import lamm_bench
+
+    out = tmp_path / "out"
+    for name, seed in (("model-a", "1"), ("model-b", "2")):
+        lamm_bench.evaluate("dummy", ["cifar10"], data_root=root, out_dir=out, model_args={"seed": seed}, name=name)
+    proc = _judge(root, out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def _judge(root: Path, out: Path):
+    return run_cli("judge", "--models", "model-a,model-b", "--judge", "dummy", "--task", "cifar10",
+                   "--data-root", str(root), "--out", str(out))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [("{not json", "line 7: not valid JSON"), ('{"id": "9"}', "line 7: missing field 'prediction'"),
+     ('["0", "cat"]', "line 7: expected a JSON object, found list")],
+)
+def test_judge_on_a_malformed_answers_file_is_exit_2_naming_it(root, judged, line, problem):
+    # issue 14 item 12: these printed a traceback (JSONDecodeError, KeyError, TypeError)
+    answers = judged / "results/model-a/cifar10.predictions.jsonl"
+    with answers.open("a") as fh:
+        fh.write(line + "\n")
+    assert f"answers {answers} {problem}" in _one_line_error(_judge(root, judged))
+
+
+def test_judge_on_a_malformed_store_is_exit_2_naming_it(root, judged):
+    [store] = (judged / "store/judge").glob("*.jsonl")
+    with store.open("a") as fh:
+        fh.write('{"sample_id": ["cifar10:0"], "key": "", "text": 5}\n')  # was: TypeError, unhashable list
+    line = _one_line_error(_judge(root, judged))
+    assert f"store {store} line 7: field 'sample_id' should be str, found list" in line
