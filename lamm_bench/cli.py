@@ -6,13 +6,14 @@ Imports are deferred into the commands so ``lamm-bench --help`` and ``lamm-bench
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from lamm_bench.errors import UserError, one_line
+from lamm_bench.errors import RankFailure, UserError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Evaluate multimodal LLMs on the LAMM benchmark.")
 list_app = typer.Typer(no_args_is_help=True, help="List what exists.")
@@ -257,10 +258,34 @@ def train(
         typer.echo(f"wrote {outcome.delta}")
 
 
+def _stopped_by_launcher(signum, frame) -> None:
+    """torchrun ends the other ranks with SIGTERM when one fails: say so in one line (every batch answered so far
+    is already stored) instead of dying silently."""
+    from lamm_bench.distributed import rank_and_world
+
+    rank, world = rank_and_world()
+    sys.stderr.write(f"lamm-bench: error: rank {rank} of {world} stopped by the launcher because another rank failed "
+                     "(torchrun names it); the answers stored so far are kept: run the same command again to resume\n")
+    sys.exit(1)
+
+
 def main() -> None:
     """Console entry point: maps user errors to exit 2 with a one-line message."""
+    from lamm_bench.distributed import rank_and_world
+
+    rank, world = rank_and_world()
+    where = f"rank {rank} of {world}: " if world > 1 else ""
+    if world > 1:
+        signal.signal(signal.SIGTERM, _stopped_by_launcher)
     try:
         app()  # usage errors (unknown option, missing value) exit 2 inside
     except UserError as exc:
-        sys.stderr.write(f"lamm-bench: error: {one_line(str(exc))}\n")
+        sys.stderr.write(f"lamm-bench: error: {where}{one_line(str(exc))}\n")
         sys.exit(2)
+    except RankFailure as exc:
+        sys.stderr.write(f"lamm-bench: error: {one_line(str(exc))}\n")
+        sys.exit(1)
+    except Exception as exc:
+        if world > 1:  # name the rank beside the traceback, so torchrun's interleaved output says who failed
+            sys.stderr.write(f"lamm-bench: error: rank {rank} of {world} failed: {type(exc).__name__}: {one_line(str(exc))}\n")
+        raise
