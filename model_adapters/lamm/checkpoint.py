@@ -129,9 +129,10 @@ def llm_shape(llm_dir: Path) -> tuple[int, int]:
 def load_llm(llm_dir: Path, dtype: torch.dtype, device: torch.device):
     """Load the base ``LlamaForCausalLM`` in ``dtype``, straight onto ``device``."""
     from transformers import LlamaForCausalLM
+    from transformers.integrations import is_deepspeed_zero3_enabled
 
     kwargs = {"dtype": dtype}
-    if device.type == "cuda":
+    if device.type == "cuda" and not is_deepspeed_zero3_enabled():  # ZeRO-3 places (and shards) weights itself
         kwargs["device_map"] = {"": device}
     try:
         model = LlamaForCausalLM.from_pretrained(str(llm_dir), local_files_only=True, **kwargs)

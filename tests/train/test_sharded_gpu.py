@@ -5,6 +5,7 @@ launch`` with the shipped configs, one process; the final delta must hold every 
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,22 @@ def _one_process_config(name: str, folder: Path) -> Path:
     """The shipped accelerate config, for one process (fp32: the tiny preset's precision)."""
     text = (CONFIGS / name).read_text()
     assert "num_processes: 4" in text and "mixed_precision: bf16" in text
+    text = text.replace("num_processes: 4", "num_processes: 1").replace("mixed_precision: bf16", "mixed_precision: 'no'")
+    if "zero_stage: 3" in text:
+        # ZeRO-3 keeps tensors under stage3_param_persistence_threshold (1e5 elements) whole on every rank, which
+        # would be all of the tiny LoRA; threshold 0 partitions them, as the 7B/13B ones are. Otherwise as shipped.
+        ds = {"zero_optimization": {"stage": 3, "stage3_param_persistence_threshold": 0,
+                                    "stage3_gather_16bit_weights_on_model_save": True},
+              "gradient_clipping": 1.0, "gradient_accumulation_steps": "auto", "train_micro_batch_size_per_gpu": "auto",
+              "train_batch_size": "auto"}  # fmt: skip
+        assert "zero3_save_16bit_model: true" in text and "gradient_clipping: 1.0" in text
+        (folder / "zero3.json").write_text(json.dumps(ds))
+        # The inline DeepSpeed keys and mixed_precision must go: accelerate refuses them beside a config file.
+        lines = [line for line in text.splitlines() if not line.startswith(("  ", "mixed_precision"))]
+        text = "\n".join(lines).replace("deepspeed_config:", f"deepspeed_config:\n  deepspeed_config_file: "
+                                         f"{folder / 'zero3.json'}\n  zero3_init_flag: false")  # fmt: skip
     config = folder / name
-    config.write_text(text.replace("num_processes: 4", "num_processes: 1").replace("mixed_precision: bf16",
-                                                                                 "mixed_precision: 'no'"))
+    config.write_text(text)
     return config
 
 
