@@ -56,7 +56,8 @@ EOF
       if ! "$PY" -m pip install -q --no-index --no-deps --target "$site" $missing; then
         echo "WARNING: installing them together failed; one at a time:"
         for wheel in $missing; do
-          "$PY" -m pip install -q --no-index --no-deps --target "$site" "$wheel" || echo "WARNING: skipped $wheel"
+          "$PY" -m pip install -q --no-index --no-deps --target "$site" "$wheel" ||
+            { echo "WARNING: pip failed on $wheel; unpacking it instead"; "$PY" -m zipfile -e "$wheel" "$site"; }
         done
       fi
     fi

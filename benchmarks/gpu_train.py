@@ -71,9 +71,14 @@ def _train_run(rec: Recorder, ctx: Context, label: str, preset: str, meta: Path,
                overrides: list[str], model_args: list[str], steps: int, patch) -> None:  # fmt: skip
     from lamm_bench.train.cli import resolve_config, run_train
 
+    from accelerate.state import AcceleratorState
+
     config = resolve_config(preset, overrides, steps)
     tokens = _step_tokens(meta, config, steps, tokenizer_model)
     output = ctx.work / "runs" / re.sub(r"\W+", "_", label)
+    # accelerate keeps one process-wide state and refuses a second Accelerator with another mixed precision (the
+    # tiny preset is fp32, the 7B recipe bf16); each run here stands for a fresh ``lamm-bench train`` process.
+    AcceleratorState._reset_state(reset_partial_state=True)
     free_memory()
     reset_peak(ctx.device)
     with patch:
@@ -134,8 +139,9 @@ def train_section(rec: Recorder, ctx: Context) -> None:
     global_batch, steps = (2, 2) if ctx.dry_run else (8, 10)
     meta7 = write_instructions(ctx.work / "instruct7b", global_batch * steps, answer_words=480)
     common = [f"global_batch_size={global_batch}", "save_every=0", "log_every=1"]
-    if ctx.dry_run:  # the dry run checks the path, not the size: short sequences, no worker processes
-        common += ["num_workers=0", "max_tgt_len=32", f"clip_model={shape.clip_model}",
+    if ctx.dry_run:  # the dry run checks the path, not the size: short sequences, no worker processes; bf16 as
+        # on the GPU, so the switch from the tiny preset's fp32 happens here too
+        common += ["num_workers=0", "max_tgt_len=32", "precision=bf16", f"clip_model={shape.clip_model}",
                    f"clip_config_dir={lamm.clip_config_dir}"]
     else:
         common += ["num_workers=2"]
