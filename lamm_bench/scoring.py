@@ -54,8 +54,14 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     n = len(scores)
     values = np.empty(n_boot)
-    for b in range(n_boot):
-        values[b] = task.aggregate([scores[i] for i in rng.integers(0, n, size=n)])[key]
+    if task.primary_terms is not None:  # the same resamples, summed with numpy instead of re-aggregated
+        terms = np.array([task.primary_terms(s.values) for s in scores], dtype=np.float64).reshape(n, 2)
+        for b in range(n_boot):
+            numerator, denominator = terms[rng.integers(0, n, size=n)].sum(axis=0)
+            values[b] = numerator / denominator if denominator else 0.0
+    else:
+        for b in range(n_boot):
+            values[b] = task.aggregate([scores[i] for i in rng.integers(0, n, size=n)])[key]
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
 

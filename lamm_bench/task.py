@@ -48,6 +48,20 @@ def labels_of(field_name: str) -> Callable[[Sequence[Sample]], tuple[str, ...]]:
     return label_set
 
 
+Terms = Callable[[Mapping[str, float]], tuple[float, float]]
+"""A sample's (numerator, denominator) of a metric that is ``sum(numerators) / sum(denominators)``."""
+
+
+def mean_of(key: str, scale: float = 100.0) -> Terms:
+    """``primary_terms`` of a metric that is the mean of a per-sample value (times ``scale``)."""
+    return lambda values: (scale * values[key], 1.0)
+
+
+def ratio_of(numerator: str, denominator: str, scale: float = 100.0) -> Terms:
+    """``primary_terms`` of a metric pooled over samples: ``scale * sum(numerator) / sum(denominator)``."""
+    return lambda values: (scale * values[numerator], float(values[denominator]))
+
+
 def single_answer(sample: Sample, responses: Mapping[str, str]) -> str:
     """The default ``assemble``: the response to the sample's only request."""
     return responses[""]
@@ -99,6 +113,10 @@ class TaskSpec:
     request's ``options`` that has none, so a choice-only adapter (CLIP zero-shot) can answer by picking one;
     generating adapters ignore them."""
 
+    primary_terms: Terms | None = None
+    """The primary metric as ``sum(numerators) / sum(denominators)`` of per-sample terms (0 when the denominators
+    sum to 0), which lets the bootstrap run vectorized; ``tests/core/test_bootstrap.py`` checks it against
+    ``aggregate`` for every task. Without it the bootstrap calls ``aggregate`` once per resample."""
     requires: tuple[str, ...] = ()
     """System resources the scoring needs (``wordnet``, ``java``; see ``lamm_bench.resources``), checked before any
     weight loads or any request is sent."""

@@ -14,7 +14,7 @@ import dataclasses
 from lamm_bench.metrics.facial import hair_sample_chef, hair_sample_paper, smile_prediction
 from lamm_bench.parsing.synonyms import entity_tokens
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, labels_of
+from lamm_bench.task import TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
 from ._sysmsg import FFC_SYS
@@ -62,6 +62,7 @@ CELEBA_SMILE = TaskSpec(
     stages=(single_request(FFC_SYS, PAPER_2D),),
     score_sample=score_smile,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="CelebA smiling: 'no'/'not' among the answer's tokens means not smiling",
     label_set=lambda samples: ("yes", "no"),

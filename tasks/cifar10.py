@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from lamm_bench.parsing.synonyms import chef_class_match, entity_tokens, paper_class_match
 from lamm_bench.records import Request, Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, accuracy, make_request, single_request
 from ._sysmsg import CLASSIFICATION_SYS
@@ -45,6 +45,7 @@ CIFAR10 = TaskSpec(
     stages=(single_request(CLASSIFICATION_SYS, options=CIFAR10_LABELS),),
     score_sample=score_classification,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="CIFAR-10 classification: WordNet first-synset match of the label in the answer",
 )

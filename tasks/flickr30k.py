@@ -17,7 +17,7 @@ from lamm_bench.errors import UserError
 from lamm_bench.metrics.caption import bleu4_paper_aggregate, bleu4_paper_sample, coco_caption_scores
 from lamm_bench.parsing.text import quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
@@ -78,6 +78,7 @@ FLICKR30K = TaskSpec(
     stages=(single_request(CAPTION_SYS, PAPER_2D),),
     score_sample=score_caption_paper,
     aggregate=aggregate_caption_paper,
+    primary_terms=mean_of("bleu4_nltk"),
     corpus_metrics=coco_metrics,
     paper_metric=("BLEU4", "bleu4_nltk"),
     description="Flickr30k captions: LAMM per-sample NLTK BLEU-4 (quoted span, no smoothing) + COCO caption metrics",

@@ -25,7 +25,7 @@ from lamm_bench.metrics.counting import (
 )
 from lamm_bench.parsing.text import count_from_text_paper
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_LONG, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
@@ -72,6 +72,7 @@ FSC147 = TaskSpec(
     stages=(single_request(CNT_SYS, PAPER_2D),),
     score_sample=score_count_paper,
     aggregate=aggregate_count_paper,
+    primary_terms=mean_of("abs_error", scale=1.0),
     paper_metric=("MAE", "mae"),
     description="FSC147 counting: first digit/number-word token (else 0), MAE (raw) and MAE on gt < 10",
 )
@@ -87,6 +88,7 @@ FSC147_CHEF = TaskSpec(
     stages=(single_request(CNT_SYS, CHEF_LONG, protocol="chef"),),
     score_sample=score_count_chef,
     aggregate=aggregate_count_chef,
+    primary_terms=mean_of("clipped_error", scale=1.0),
     paper_metric=("MAE", "clipped_error"),
     description="FSC147 counting, ChEF protocol: 256 tokens, error clipped at the true count (raw), exact match",
 )

@@ -24,7 +24,7 @@ from lamm_bench.metrics.locating import (
 )
 from lamm_bench.parsing.boxes import parse_keypoints
 from lamm_bench.records import Request, Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_LONG, PAPER_2D, make_request, single_request
 from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, voc_objects
@@ -106,6 +106,7 @@ BINARY_LOC = TaskSpec(
     stages=(_pooled_stage,),
     score_sample=score_pooled,
     aggregate=aggregate_pooled,
+    primary_terms=ratio_of("correct", "total"),
     paper_metric=("Binary-Loc", "accuracy"),
     description="Binary locating pooled over VOC2012 objects and LSP images: a point strictly inside the target",
 )
@@ -122,6 +123,7 @@ LOCATING_VOC2012_CHEF = TaskSpec(
     stages=(single_request(LOCATING_SYS, CHEF_LONG, protocol="chef"),),
     score_sample=score_voc_chef,
     aggregate=aggregate_single,
+    primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on VOC2012, ChEF protocol: 256 tokens, label (VOC matcher) and a point inside the box",
 )
@@ -137,6 +139,7 @@ LOCATING_LSP_CHEF = TaskSpec(
     stages=(single_request(HUMANLOCATING_SYS, CHEF_LONG, protocol="chef"),),
     score_sample=score_lsp,
     aggregate=aggregate_single,
+    primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on LSP, ChEF protocol: 256 tokens, a point inside the box spanned by the joints",
 )

@@ -60,6 +60,11 @@ def score_lsp(sample: Sample, prediction: Mapping[str, str]) -> SampleScore:
     return SampleScore(values=counts, parsed={"points": points}, unparsed=not any(points.values()))
 
 
+def pck_terms(values: Mapping[str, float]) -> tuple[float, float]:
+    """``pck@0.1`` is the mean over images of each image's share of correct joints (percent)."""
+    return (100.0 * values["correct"] / values["joints"] if values["joints"] else 0.0, 1.0)
+
+
 def aggregate_lsp(scores: Sequence[SampleScore]) -> dict[str, float]:
     """``pck@0.1``, the reference's ``pck_reference`` (always 0) and the share of images without any point."""
     return {**pck_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
@@ -77,6 +82,7 @@ LSP = TaskSpec(
     assemble=assemble_joints,
     score_sample=score_lsp,
     aggregate=aggregate_lsp,
+    primary_terms=pck_terms,
     paper_metric=("PCK", "pck_reference"),
     primary="pck@0.1",
     prediction_kind="mapping",

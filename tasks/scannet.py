@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from lamm_bench.metrics.det3d import aggregate_detection_3d, iou_3d, iou_3d_paper, score_detection_3d
 from lamm_bench.parsing.synonyms import chef_voc_class_match, paper_class_match
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import CHEF_3D, DETECTION3D_SYS, POINT_EXTRA, detection_objects, unparsed_rate, with_points
@@ -53,6 +53,7 @@ SCANNET_DET = TaskSpec(
     stages=(with_points(single_request(DETECTION3D_SYS, PAPER_3D)),),
     score_sample=score_scannet_paper,
     aggregate=aggregate_scannet,
+    primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP@0.5", "recall_reference@0.5"),
     description="3D detection on ScanNet: LAMM recall (label anywhere, any box, unclamped IoU > 0.5) + honest P/R",
     extra=POINT_EXTRA,
@@ -70,6 +71,7 @@ SCANNET_DET_CHEF = TaskSpec(
     stages=(with_points(single_request(DETECTION3D_SYS, CHEF_3D, protocol="chef")),),
     score_sample=score_scannet_chef,
     aggregate=aggregate_scannet,
+    primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAR", "recall_reference@0.5"),
     description="3D detection on ScanNet, ChEF protocol: mAR (VOC synonyms, clamped IoU > 0.5) + honest P/R",
     extra=POINT_EXTRA,

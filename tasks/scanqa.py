@@ -8,7 +8,7 @@ option``, scored by the ``VQAvisionacc`` cascade with letters A-F (``common_eval
 from __future__ import annotations
 
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, accuracy, assemble_two_step, single_request, two_step_vqa
 from ._lamm3d import CHEF_3D, POINT_EXTRA, VQA3D_SYS_CHEF, VQA3D_SYS_PAPER, with_points
@@ -41,6 +41,7 @@ SCANQA = TaskSpec(
     assemble=assemble_two_step,
     score_sample=score_scanqa_paper,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="3D VQA on ScanQA multiple choice: two-step reasoning+answer, LAMM regex cascade (A-F)",
     extra={**POINT_EXTRA, "letters": PAPER_LETTERS},
@@ -57,6 +58,7 @@ SCANQA_CHEF = TaskSpec(
     stages=(with_points(single_request(VQA3D_SYS_CHEF, CHEF_3D, protocol="chef")),),
     score_sample=score_scanqa_chef,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("vision_acc", "accuracy"),
     description="3D VQA on ScanQA multiple choice, ChEF protocol: one answer, LAMM_VQA cascade (A-E)",
     extra={**POINT_EXTRA, "letters": CHEF_LETTERS},

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from lamm_bench.metrics.det3d import aggregate_grounding_3d, iou_3d, iou_3d_paper, score_grounding_3d
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import CHEF_3D, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, unparsed_rate, with_points
@@ -57,6 +57,7 @@ SCANREFER = TaskSpec(
     stages=(with_points(single_request(VG3D_SYS_PAPER, PAPER_3D)),),
     score_sample=score_scanrefer_paper,
     aggregate=aggregate_scanrefer_paper,
+    primary_terms=mean_of("acc_reference@0.5"),
     paper_metric=("Acc@0.5", "acc_reference@0.5"),
     description="3D grounding on ScanRefer: first box, Acc@0.25/0.5 with the paper IoU and the correct IoU",
     extra=POINT_EXTRA,
@@ -73,6 +74,7 @@ SCANREFER_CHEF = TaskSpec(
     stages=(with_points(single_request(VG3D_SYS_CHEF, CHEF_3D, protocol="chef")),),
     score_sample=score_scanrefer_chef,
     aggregate=aggregate_scanrefer_chef,
+    primary_terms=mean_of("acc@0.5"),
     paper_metric=("mAR", "acc@0.5"),
     description="3D grounding on ScanRefer, ChEF protocol: first box, clamped IoU > 0.5 (mAR)",
     extra=POINT_EXTRA,

@@ -11,7 +11,7 @@ import dataclasses
 
 from lamm_bench.parsing.vqa import vqa_verdict
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import accuracy, assemble_cot, assemble_two_step, chef_cot_vqa, two_step_vqa
 from ._sysmsg import VQA_SYS
@@ -41,6 +41,7 @@ SCIENCEQA = TaskSpec(
     assemble=assemble_two_step,
     score_sample=score_vqa,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="VQA on ScienceQA-image: two-step reasoning+answer, LAMM regex cascade (A-E)",
 )

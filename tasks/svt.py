@@ -15,7 +15,7 @@ from lamm_bench.errors import UserError
 from lamm_bench.metrics.ocr import svt_sample_chef, svt_sample_paper, word_accuracy
 from lamm_bench.parsing.text import quoted_span_chef, quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
@@ -59,6 +59,7 @@ SVT = TaskSpec(
     stages=(single_request(OCR_SYS, PAPER_2D),),
     score_sample=score_svt_paper,
     aggregate=aggregate_svt,
+    primary_terms=mean_of("word_accuracy"),
     paper_metric=("Word Acc", "word_accuracy"),
     description="SVT OCR: share of ground-truth words among the (double-quoted) answer's words",
 )
@@ -74,6 +75,7 @@ SVT_CHEF = TaskSpec(
     stages=(single_request(OCR_SYS, CHEF_DEFAULT, protocol="chef"),),
     score_sample=score_svt_chef,
     aggregate=aggregate_svt,
+    primary_terms=mean_of("word_accuracy"),
     paper_metric=("ACC", "word_accuracy"),
     description="SVT OCR, ChEF protocol: 16 tokens, quote extraction with ' or \" joined by '. '",
 )

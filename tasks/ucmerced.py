@@ -11,7 +11,7 @@ import dataclasses
 
 from lamm_bench.metrics.classification import ucmerced_sample
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, labels_of
+from lamm_bench.task import TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
 from ._sysmsg import FG_CLASSIFICATION_SYS
@@ -39,6 +39,7 @@ UCMERCED = TaskSpec(
     stages=(single_request(FG_CLASSIFICATION_SYS, PAPER_2D),),
     score_sample=score_ucmerced,
     aggregate=accuracy,
+    primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="UCMerced fine-grained classification: case-sensitive substring match of the label",
     label_set=labels_of("label"),

@@ -27,7 +27,7 @@ from lamm_bench.metrics.detection import (
 from lamm_bench.parsing.boxes import parse_bbox
 from lamm_bench.parsing.chef_detection import parse_chef_detection
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values, voc_objects
@@ -85,6 +85,7 @@ VOC2012 = TaskSpec(
     stages=(single_request(DETECTION_SYS, PAPER_2D),),
     score_sample=score_voc_paper,
     aggregate=aggregate_voc_paper,
+    primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP", "recall_reference@0.5"),
     description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1",
 )
@@ -101,6 +102,7 @@ VOC2012_CHEF = TaskSpec(
     stages=(single_request(DETECTION_SYS, CHEF_DEFAULT, protocol="chef"),),
     score_sample=score_voc_chef,
     aggregate=aggregate_voc_chef,
+    primary_terms=ratio_of("tp_with_category@0.5", "num_gt"),
     paper_metric=("recall@0.50", "recall_with_category@0.5"),
     description="VOC2012 detection, ChEF protocol: sentence parser, Kuhn matching, recall/precision at 0.5/0.25",
 )

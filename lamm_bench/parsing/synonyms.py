@@ -33,12 +33,18 @@ VOC_SYNONYMS: dict[str, str] = {
 
 def entity_tokens(answer: str) -> list[str | None]:
     """The paper's ``parse_entity``: the answer's tokens as WordNet base forms (``None`` for unknown words)."""
+    return list(_entity_tokens(answer))
+
+
+@functools.lru_cache(maxsize=8192)
+def _entity_tokens(answer: str) -> tuple[str | None, ...]:
+    # Cached: a detection or locating answer is matched once per ground-truth object, and tokenizing is the cost.
     stops = stopwords()
     tokens = word_tokenize(answer.lower())
     # ``token not in string.punctuation`` is a substring test in the reference, kept as such ("" and "()" drop).
     tokens = [t for t in tokens if t not in string.punctuation and t not in stops]
     wn = wordnet()
-    return [wn.morphy(t) for t in tokens]
+    return tuple(wn.morphy(t) for t in tokens)
 
 
 @functools.cache
@@ -57,7 +63,7 @@ def all_synset_lemmas(label: str) -> tuple[str, ...]:
 def paper_class_match(gt: str, answer: str) -> bool:
     """Paper-era ``classification_acc(gt, answer)``."""
     synonyms = first_synset_lemmas(gt) or (gt,)
-    tokens = entity_tokens(answer)
+    tokens = _entity_tokens(answer)
     return any(s in tokens for s in synonyms)
 
 
@@ -66,7 +72,7 @@ def chef_class_match(gt: str, answer: str) -> bool:
     synonyms = first_synset_lemmas(gt) + (gt,)
     if answer in synonyms:
         return True
-    tokens = entity_tokens(answer)
+    tokens = _entity_tokens(answer)
     return any(s in tokens for s in synonyms)
 
 
