@@ -3,8 +3,9 @@
 Run through ``benchmarks/gpu.sh`` (which prepares an offline environment first), or directly:
 ``python benchmarks/gpu_bench.py [--dry-run] [--out DIR] [--budget SECONDS] [--only a,b]``.
 
-Sections, in order: ``env`` (devices and versions), ``pytest_gpu`` (the ``gpu``-marked tests; collect-only in a
-dry run), ``lamm_gen`` and ``hf_gen`` (:mod:`gpu_gen`), ``train`` and ``dist`` (:mod:`gpu_train`). A section that
+Sections, in order (most wanted figures first): ``env`` (devices and versions), ``lamm_gen`` and ``hf_gen``
+(:mod:`gpu_gen`), ``train`` (:mod:`gpu_train`), ``pytest_gpu`` (the ``gpu``-marked tests; collect-only in a dry
+run), ``dist`` (:mod:`gpu_train`). Each gets its own timeout, cut to what is left of the total budget. A section that
 fails, crashes or times out is recorded as such and the next one runs; each keeps every row it wrote before.
 After every section ``OUT/gpu.json`` (all figures), ``OUT/gpu.md`` (tables) and ``OUT/gpu.log`` (each section's
 output tail) are rewritten, so whatever stops the run, the figures measured so far are on disk. ``--dry-run`` runs
@@ -78,6 +79,9 @@ def orchestrate(args) -> int:
             limit = min(SECTIONS[name][1 if args.dry_run else 0], left)
             report["sections"][name] = _run_child(name, work, args.dry_run, limit, log)
         _write(out, report)
+        section = report["sections"][name]
+        print(f"gpu_bench: {name}: {section['status']} ({section.get('seconds', 0)} s)", flush=True)
+    print((out / "gpu.md").read_text(), flush=True)  # the figures also reach whoever reads only the console
     bad = [n for n, s in report["sections"].items() if s["status"] != "ok"]
     return 1 if bad else 0
 
