@@ -96,9 +96,14 @@ class SentencePieceTokenizer:
         """Token ids of one segment (with SentencePiece's leading word boundary)."""
         return list(self.processor.encode(text))
 
+    @property
+    def unk_id(self) -> int:
+        """The unknown-piece id (skipped by ``decode``, like ``<s>`` and ``</s>``)."""
+        return self.processor.unk_id()
+
     def decode(self, ids: list[int]) -> str:
         """Text of generated ids, special tokens skipped."""
-        special = {self.bos_id, self.eos_id, self.processor.unk_id()}
+        special = {self.bos_id, self.eos_id, self.unk_id}
         return self.processor.decode([i for i in ids if i not in special])
 
 

@@ -71,6 +71,32 @@ def _pick(
     return picks
 
 
+class StopWatch:
+    """Whether a row's text has reached one of its stop strings, checking only the end of the text.
+
+    Re-decoding a row's whole text at every step costs O(length) per token, O(length^2) per answer. A stop string
+    that was not in the text before the last token must end in the characters the last tokens produced, and a
+    character comes from at most 4 tokens (byte fallback), so decoding the last ``4 * len(longest stop) + 8``
+    visible tokens finds exactly what decoding everything would, at a cost that does not grow with the length.
+    """
+
+    def __init__(self, tokenizer, stops: Sequence[str]):
+        self.tokenizer = tokenizer
+        self.stops = tuple(stop for stop in stops if stop)
+        self.window = 4 * max((len(stop) for stop in self.stops), default=0) + 8
+        self.hidden = {tokenizer.bos_id, tokenizer.eos_id, getattr(tokenizer, "unk_id", None)}
+        self.visible: list[int] = []
+
+    def stopped(self, token: int) -> bool:
+        """Add a generated token; True when the text now contains a stop string."""
+        if token in self.hidden:  # decodes to nothing: the text is unchanged
+            return False
+        self.visible.append(token)
+        del self.visible[: -self.window]
+        tail = self.tokenizer.decode(self.visible)
+        return any(stop in tail for stop in self.stops)
+
+
 @torch.no_grad()
 def generate(
     model,
@@ -99,20 +125,19 @@ def generate(
     logits, past = model.forward_logits(embeds, mask, positions, keep=1)
     rows = len(layouts)
     tokens: list[list[int]] = [[] for _ in range(rows)]
+    watches = [StopWatch(tok, (SEPARATOR, *s.stop)) for s in settings]
     done = [s.max_new_tokens <= 0 for s in settings]
     limit = max((s.max_new_tokens for s in settings), default=0)
     for _ in range(limit):
         picks = _pick(logits[:, -1], settings, generators, done).tolist()
-        for row in range(rows):
+        for row in range(rows):  # O(batch) per step: each row checks only the tail of its text
             if done[row]:
                 continue
             if picks[row] == tok.eos_id:
                 done[row] = True
                 continue
             tokens[row].append(picks[row])
-            text = tok.decode(tokens[row])
-            stops = (SEPARATOR, *settings[row].stop)
-            if any(stop and stop in text for stop in stops) or len(tokens[row]) >= settings[row].max_new_tokens:
+            if watches[row].stopped(picks[row]) or len(tokens[row]) >= settings[row].max_new_tokens:
                 done[row] = True
         if all(done):
             break
