@@ -15,7 +15,7 @@ pytest.importorskip("transformers")
 
 from lamm_bench import registry  # noqa: E402
 from lamm_bench.errors import MissingWeightsError, UserError  # noqa: E402
-from lamm_bench.model_adapters import _hf_impl  # noqa: E402
+from lamm_bench.model_adapters.hf import impl as _hf_impl  # noqa: E402
 from lamm_bench.model_adapters.hf import HFAdapter, model_dir_candidates  # noqa: E402
 from lamm_bench.records import GenerationSettings, Request  # noqa: E402
 

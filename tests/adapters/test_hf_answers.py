@@ -15,7 +15,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from lamm_bench.model_adapters import _hf_impl  # noqa: E402
+from lamm_bench.model_adapters.hf import impl as _hf_impl  # noqa: E402
 from lamm_bench.model_adapters._common import cut_at_stop  # noqa: E402
 from lamm_bench.model_adapters.hf import HFAdapter  # noqa: E402
 from lamm_bench.records import GenerationSettings, Request  # noqa: E402

@@ -19,7 +19,7 @@ import pytest
 from lamm_bench import registry
 from lamm_bench.adapter import Adapter
 from lamm_bench.errors import UserError
-from lamm_bench.model_adapters import _openai_impl as impl
+from lamm_bench.model_adapters.openai import impl
 from lamm_bench.model_adapters.openai import OpenAIAdapter, public_url
 from lamm_bench.records import GenerationSettings, Request
 

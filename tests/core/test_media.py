@@ -94,7 +94,7 @@ def test_a_corrupt_image_is_a_user_error_naming_the_file(tmp_path):
 
 def test_every_adapter_that_reads_images_reports_a_corrupt_one_as_a_user_error(tmp_path):
     from lamm_bench.model_adapters._common import open_rgb
-    from lamm_bench.model_adapters._openai_impl import image_data_url
+    from lamm_bench.model_adapters.openai.impl import image_data_url
     from lamm_bench.model_adapters.lamm.vision import open_image
 
     openers = {

@@ -5,7 +5,7 @@ compared with the image embedding; ``option_scores`` are the image-text logits (
 softmax over them gives the zero-shot probabilities. ``choice`` requests and ``generate`` requests that carry
 ``options`` (CIFAR-10 labels, CelebA yes/no, UCMerced classes) are answered with the best option's text; a free
 ``generate`` request cannot be answered by CLIP and is refused. This module is import-light; open_clip and torch
-are imported by ``_openclip_impl`` when the model is loaded.
+are imported by ``impl`` when the model is loaded.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class OpenCLIPAdapter:
 
     def load(self) -> None:
         """Build the model from its config and load the checkpoint (local files only)."""
-        from lamm_bench.model_adapters import _openclip_impl
+        from lamm_bench.model_adapters.openclip import impl
 
         config = self.config
         if config.is_config_file and not Path(config.arch).is_file():
@@ -93,7 +93,7 @@ class OpenCLIPAdapter:
                 raise MissingWeightsError(f"adapter 'openclip' ({config.arch}) needs --model-arg weights=FILE")
             if not Path(config.weights).expanduser().is_file():
                 raise MissingWeightsError(f"openclip weights for {config.arch} not found: looked for {config.weights}")
-        self._loaded = _openclip_impl.load(config)
+        self._loaded = impl.load(config)
 
     def _model(self):
         if self._loaded is None:
@@ -116,11 +116,11 @@ class OpenCLIPAdapter:
 
     def score_choices(self, requests: Sequence[Request]) -> list[Response]:
         """Image-text logits for every option of every request; text is the best option."""
-        from lamm_bench.model_adapters import _openclip_impl
+        from lamm_bench.model_adapters.openclip import impl
 
         for request in requests:
             closed_set_options(request)
-        return _openclip_impl.classify(self._model(), requests, self.config.template)
+        return impl.classify(self._model(), requests, self.config.template)
 
     def describe(self) -> Mapping[str, object]:
         """Architecture (and the config file's hash), checkpoint identity, template, dtype, device."""
@@ -129,7 +129,7 @@ class OpenCLIPAdapter:
             settings["arch_sha256"] = hashlib.sha256(Path(self.config.arch).read_bytes()).hexdigest()[:16]
         if self.config.weights:
             settings["weights"] = file_identity(Path(self.config.weights).expanduser())
-        from lamm_bench.model_adapters import _openclip_impl
+        from lamm_bench.model_adapters.openclip import impl
 
-        settings["dtype"], settings["device"] = _openclip_impl.resolve_dtype_device(self.config)
+        settings["dtype"], settings["device"] = impl.resolve_dtype_device(self.config)
         return settings

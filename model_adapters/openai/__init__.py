@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lamm_bench.adapter import GENERATE, IMAGE, config_from_args
 from lamm_bench.errors import UserError
-from lamm_bench.model_adapters import _openai_impl as impl
+from lamm_bench.model_adapters.openai import impl
 from lamm_bench.model_adapters._common import cut_at_stop
 from lamm_bench.records import Request, Response
 

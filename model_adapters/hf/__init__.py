@@ -4,7 +4,7 @@ LLaVA-1.5 (``model_type`` ``llava``) loads through ``LlavaForConditionalGenerati
 InternVL-hf, Idefics, ...) through ``AutoModelForImageTextToText`` and ``AutoProcessor``, with prompts built by
 the processor's chat template. Generation is batched with left padding; choice scoring is the mean log-prob
 of each option's tokens after the prompt (LAMM's PPL score). This module is import-light (registration,
-config, argument checks); torch and transformers are imported by ``_hf_impl`` when weights are loaded.
+config, argument checks); torch and transformers are imported by ``impl`` when weights are loaded.
 """
 
 from __future__ import annotations
@@ -133,14 +133,14 @@ class HFAdapter:
 
     def __init__(self, args: Mapping[str, str]):
         self.config: HFConfig = config_from_args(HFConfig, args, adapter="hf")
-        self._loaded = None  # _hf_impl.LoadedModel once load() ran
+        self._loaded = None  # impl.LoadedModel once load() ran
 
     def load(self) -> None:
         """Load the processor and weights from the model directory."""
-        from lamm_bench.model_adapters import _hf_impl
+        from lamm_bench.model_adapters.hf import impl
 
         directory = find_model_dir(self.config.path, self.config.models_root)
-        self._loaded = _hf_impl.load(directory, self.config)
+        self._loaded = impl.load(directory, self.config)
 
     def _model(self):
         if self._loaded is None:
@@ -149,19 +149,19 @@ class HFAdapter:
 
     def generate(self, requests: Sequence[Request]) -> list[Response]:
         """Greedy or sampled generation, batched with left padding; text cut at the first stop string."""
-        from lamm_bench.model_adapters import _hf_impl
+        from lamm_bench.model_adapters.hf import impl
 
-        return _hf_impl.generate(self._model(), requests, self.config.batch_size)
+        return impl.generate(self._model(), requests, self.config.batch_size)
 
     def score_choices(self, requests: Sequence[Request]) -> list[Response]:
         """Mean log-prob of each option's tokens after the prompt and ``assistant_prefix``."""
-        from lamm_bench.model_adapters import _hf_impl
+        from lamm_bench.model_adapters.hf import impl
 
-        return _hf_impl.score_choices(self._model(), requests, self.config.batch_size)
+        return impl.score_choices(self._model(), requests, self.config.batch_size)
 
     def describe(self) -> Mapping[str, object]:
         """Settings that change answers: the model directory's identity, dtype, device, remote code."""
-        from lamm_bench.model_adapters import _hf_impl
+        from lamm_bench.model_adapters.hf import impl
 
         settings = asdict(self.config)
         settings.pop("batch_size")  # left padding keeps answers independent of the batch size
@@ -170,6 +170,6 @@ class HFAdapter:
             settings["files"] = files_digest(find_model_dir(self.config.path, self.config.models_root))
         except MissingWeightsError:
             settings["files"] = None
-        settings["dtype"], settings["device"] = _hf_impl.resolve_dtype_device(self.config)
-        settings["answer_version"] = _hf_impl.ANSWER_VERSION  # stored answers of older code are not reused
+        settings["dtype"], settings["device"] = impl.resolve_dtype_device(self.config)
+        settings["answer_version"] = impl.ANSWER_VERSION  # stored answers of older code are not reused
         return settings
