@@ -5,7 +5,11 @@ is synonym-matched anywhere in the answer (first-synset WordNet matcher) and *an
 (``[...]`` then ``(...)`` numbers, digit fallback, corner swap) has IoU > 0.5; it is reported as
 ``recall_reference@0.5``. Beside it, honest one-to-one recall/precision/F1 at IoU 0.5 and 0.25, without and with
 the category ("with category" = the label matched anywhere in the answer, since free text does not tie labels to
-boxes). COCO AP needs a confidence per box, which text answers do not have, so no AP is reported.
+boxes). And ``ap@0.5``, a COCO-style AP (as ``pycocotools`` COCOeval computes AP at IoU 0.5, area "all", 100
+detections per image), category-agnostic like ``recall@0.5`` (every GT object and every box is of one class):
+text answers carry no confidence, so the k-th box of an answer (from 0, in parsing order) scores ``1 / (k + 1)``;
+equal ranks in different answers are pooled in sample order (COCOeval: image-id order). Each sample's COCO
+matching is kept in its ``parsed["ap@0.5"]`` (``tp``/``fp``/``ignored`` per kept box, and the GT count).
 ChEF (``@d01093c LAMM_Detection``): the structured sentence parser (box + category template per sentence,
 inverted boxes dropped) and Kuhn matching at IoU >= 0.5 and 0.25 with the VOC synonym matcher; its headline
 ``recall@0.50`` is ``recall_with_category@0.5``. Answers with no box (the reference crashes on a file without
@@ -17,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lamm_bench.metrics.detection import (
+    answer_order_ap_aggregate,
+    answer_order_ap_sample,
     chef_detection_aggregate,
     chef_detection_sample,
     matching_aggregate,
@@ -47,13 +53,20 @@ def score_voc_paper(sample: Sample, prediction: str) -> SampleScore:
         **paper_detection_sample(objects, prediction, match=paper_class_match),
         **matching_counts(objects, boxes, prediction, match=paper_class_match),
     }
-    return SampleScore(values=counts, parsed={"boxes": [list(b) for b in boxes]}, unparsed=not boxes)
+    parsed = {"boxes": [list(b) for b in boxes], "ap@0.5": answer_order_ap_sample(objects, boxes, threshold=0.5)}
+    return SampleScore(values=counts, parsed=parsed, unparsed=not boxes)
 
 
 def aggregate_voc_paper(scores: Sequence[SampleScore]) -> dict[str, float]:
-    """The paper's recall (``recall_reference@0.5``), honest P/R/F1 at 0.5 and 0.25, and the unparsed share."""
+    """The paper's recall (``recall_reference@0.5``), honest P/R/F1 at 0.5 and 0.25, answer-order AP at 0.5, and the
+    unparsed share."""
     rows = values(scores)
-    return {**paper_detection_aggregate(rows), **matching_aggregate(rows), "unparsed_rate": unparsed_rate(scores)}
+    return {
+        **paper_detection_aggregate(rows),
+        **matching_aggregate(rows),
+        **answer_order_ap_aggregate([s.parsed["ap@0.5"] for s in scores], threshold=0.5),
+        "unparsed_rate": unparsed_rate(scores),
+    }
 
 
 def score_voc_chef(sample: Sample, prediction: str) -> SampleScore:
@@ -76,7 +89,7 @@ def aggregate_voc_chef(scores: Sequence[SampleScore]) -> dict[str, float]:
 VOC2012 = TaskSpec(
     name="voc2012",
     requires=("wordnet",),
-    version="1",
+    version="2",  # 2: ap@0.5 added
     protocol="paper",
     modality="2d",
     meta_files=(META,),
@@ -87,7 +100,7 @@ VOC2012 = TaskSpec(
     aggregate=aggregate_voc_paper,
     primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP", "recall_reference@0.5"),
-    description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1",
+    description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1 and AP",
 )
 
 VOC2012_CHEF = TaskSpec(

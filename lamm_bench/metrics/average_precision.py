@@ -1,25 +1,34 @@
-"""COCO-style average precision for adapters that give each predicted box a confidence score.
+"""COCO-style average precision (``pycocotools.cocoeval.COCOeval`` for boxes, at one IoU threshold).
 
-LAMM's free-text answers carry no scores, so its detection "mAP" is a recall; an adapter that does supply scored
-boxes can be ranked properly with this. The computation follows ``pycocotools.cocoeval.COCOeval`` for bounding
-boxes at one IoU threshold, area range "all", at most ``max_dets`` detections per image and category: greedy
-matching in score order to the highest-IoU unmatched GT with IoU >= threshold, precision made monotone, sampled
-at 101 recall points, averaged over the categories that have GT. Labels are compared exactly (adapters that
-score boxes give class names, not prose). Box coordinates may be normalized or in pixels.
+Two entry points share one computation:
+
+- :func:`average_precision`: per-category AP for adapters that give each box a label and a confidence. Labels are
+  compared exactly (adapters that score boxes give class names, not prose).
+- :func:`evaluate_image` + :func:`pooled_ap`: one category, evaluated image by image, so a task can store each
+  image's outcome with its per-sample score and pool them later. ``voc2012`` uses it with :func:`answer_order_scores`
+  (earlier in the answer = more confident), since free-text answers carry no confidence.
+
+The computation follows COCOeval's ``evaluateImg`` and ``accumulate`` for area range "all" and at most
+``max_dets`` detections per image and category: detections sorted by score (stable), each greedily matched to the
+highest-IoU unmatched GT with IoU >= threshold; pooled over images (stable sort by score, ties kept in image
+order, as COCOeval keeps them in image-id order); precision made monotone and sampled at 101 recall points;
+averaged over the categories that have GT. Box coordinates may be normalized or in pixels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["ScoredBox", "average_precision"]
+__all__ = ["ImageEval", "ScoredBox", "answer_order_scores", "average_precision", "evaluate_image", "pooled_ap"]
 
 _AREA_MAX = 1e5**2  # COCOeval's "all" area range is [0, 1e10]
 _RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+
+Outcome = Literal["tp", "fp", "ignored"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,27 @@ class ScoredBox:
     label: str
     bbox: tuple[float, float, float, float]
     score: float
+
+
+@dataclass(frozen=True)
+class ImageEval:
+    """COCOeval's ``evaluateImg`` outcome for one image and one category.
+
+    Attributes:
+        scores: The kept detections' scores, highest first (at most ``max_dets``).
+        outcomes: Per kept detection: ``tp`` (matched a GT box), ``fp``, or ``ignored`` (matched an ignored GT
+            box, or unmatched with an area outside COCO's range).
+        n_gt: GT boxes that count (COCO ignores those with an area outside ``[0, 1e10]``).
+    """
+
+    scores: tuple[float, ...]
+    outcomes: tuple[Outcome, ...]
+    n_gt: int
+
+
+def answer_order_scores(n: int) -> list[float]:
+    """Confidences from answer order: the k-th box (from 0) scores ``1 / (k + 1)``; equal ranks tie across images."""
+    return [1.0 / (k + 1) for k in range(n)]
 
 
 def _xywh(box: Sequence[float]) -> tuple[float, float, float, float]:
@@ -54,20 +84,32 @@ def _iou_xywh(d: tuple[float, ...], g: tuple[float, ...]) -> float:
     return inter / (d[2] * d[3] + g[2] * g[3] - inter)
 
 
-def _evaluate_image(
-    gts: list[tuple[float, ...]], dts: list[tuple[tuple[float, ...], float]], threshold: float, max_dets: int
-) -> tuple[list[float], list[bool], list[bool], int]:
-    """COCOeval.evaluateImg for one (image, category): scores, matched flags, ignored flags, #non-ignored GT."""
-    order = np.argsort([-s for _, s in dts], kind="mergesort")[:max_dets]
-    dts = [dts[i] for i in order]
+def evaluate_image(
+    gt_boxes: Sequence[Sequence[float]],
+    detections: Sequence[tuple[Sequence[float], float]],
+    *,
+    iou_threshold: float = 0.5,
+    max_dets: int = 100,
+) -> ImageEval:
+    """COCOeval's ``evaluateImg`` for one image and one category.
+
+    Args:
+        gt_boxes: GT ``(x1, y1, x2, y2)`` boxes.
+        detections: ``((x1, y1, x2, y2), score)`` pairs.
+        iou_threshold: A detection matches a GT box when their IoU is >= this.
+        max_dets: Highest-scoring detections kept (COCO: 100).
+    """
+    order = np.argsort([-float(s) for _, s in detections], kind="mergesort")[:max_dets]
+    dts = [(_xywh(detections[i][0]), float(detections[i][1])) for i in order]
+    gts = [_xywh(g) for g in gt_boxes]
     gt_ignored = [not (0 <= g[2] * g[3] <= _AREA_MAX) for g in gts]
     gt_order = np.argsort(gt_ignored, kind="mergesort")
     gts = [gts[i] for i in gt_order]
     gt_ignored = [gt_ignored[i] for i in gt_order]
     gt_taken = [False] * len(gts)
-    matched, ignored = [], []
+    outcomes: list[Outcome] = []
     for box, _ in dts:
-        best, m = min(threshold, 1 - 1e-10), -1
+        best, m = min(iou_threshold, 1 - 1e-10), -1
         for j, g in enumerate(gts):
             if gt_taken[j]:
                 continue
@@ -78,26 +120,24 @@ def _evaluate_image(
                 continue
             best, m = iou, j
         if m == -1:
-            matched.append(False)
-            ignored.append(not (0 <= box[2] * box[3] <= _AREA_MAX))
+            outcomes.append("ignored" if not (0 <= box[2] * box[3] <= _AREA_MAX) else "fp")
         else:
             gt_taken[m] = True
-            matched.append(True)
-            ignored.append(gt_ignored[m])
-    return [s for _, s in dts], matched, ignored, sum(not i for i in gt_ignored)
+            outcomes.append("ignored" if gt_ignored[m] else "tp")
+    return ImageEval(tuple(s for _, s in dts), tuple(outcomes), sum(not i for i in gt_ignored))
 
 
-def _category_precision(per_image: list[tuple[list[float], list[bool], list[bool], int]]) -> np.ndarray | None:
-    """COCOeval.accumulate for one category: precision at the 101 recall points, or None without GT."""
-    n_gt = sum(r[3] for r in per_image)
+def _precision_curve(images: Sequence[ImageEval]) -> np.ndarray | None:
+    """COCOeval's ``accumulate`` for one category: precision at the 101 recall points, or None without GT."""
+    n_gt = sum(e.n_gt for e in images)
     if n_gt == 0:
         return None
-    scores = np.concatenate([np.asarray(r[0], dtype=float) for r in per_image])
+    scores = np.array([s for e in images for s in e.scores], dtype=float)
+    outcomes = np.array([o for e in images for o in e.outcomes], dtype=object)
     order = np.argsort(-scores, kind="mergesort")
-    matched = np.concatenate([np.asarray(r[1], dtype=bool) for r in per_image])[order]
-    ignored = np.concatenate([np.asarray(r[2], dtype=bool) for r in per_image])[order]
-    tp = np.cumsum(matched & ~ignored).astype(float)
-    fp = np.cumsum(~matched & ~ignored).astype(float)
+    outcomes = outcomes[order]
+    tp = np.cumsum(outcomes == "tp").astype(float)
+    fp = np.cumsum(outcomes == "fp").astype(float)
     recall = tp / n_gt
     precision = (tp / (fp + tp + np.spacing(1))).tolist()
     for i in range(len(precision) - 1, 0, -1):
@@ -110,6 +150,12 @@ def _category_precision(per_image: list[tuple[list[float], list[bool], list[bool
     return q
 
 
+def pooled_ap(images: Sequence[ImageEval]) -> float:
+    """One category's AP in percent from its per-image outcomes (in image order); 0.0 without any GT box."""
+    q = _precision_curve(images)
+    return float(np.mean(q)) * 100.0 if q is not None else 0.0
+
+
 def average_precision(
     gt_objects: Sequence[Sequence[Mapping[str, Any]]],
     predictions: Sequence[Sequence[ScoredBox]],
@@ -117,7 +163,7 @@ def average_precision(
     iou_threshold: float = 0.5,
     max_dets: int = 100,
 ) -> dict[str, float]:
-    """COCO-style AP at one IoU threshold, in percent, as ``ap@<thr>``.
+    """COCO-style AP at one IoU threshold, in percent, as ``ap@<thr>``, averaged over the categories with GT.
 
     Args:
         gt_objects: Per image, the record's ``object`` list (``{"label", "bbox"}``).
@@ -138,11 +184,11 @@ def average_precision(
     for label in labels:
         per_image = []
         for objs, preds in zip(gt_objects, predictions):
-            gts = [_xywh(o["bbox"]) for o in objs if o["label"] == label]
-            dts = [(_xywh(p.bbox), float(p.score)) for p in preds if p.label == label]
+            gts = [o["bbox"] for o in objs if o["label"] == label]
+            dts = [(p.bbox, p.score) for p in preds if p.label == label]
             if gts or dts:
-                per_image.append(_evaluate_image(gts, dts, iou_threshold, max_dets))
-        q = _category_precision(per_image)
+                per_image.append(evaluate_image(gts, dts, iou_threshold=iou_threshold, max_dets=max_dets))
+        q = _precision_curve(per_image)
         if q is not None:
             per_category.append(q)
     # Recall-point-major order, as COCOeval flattens precision[t, :, k] before averaging (same rounding).

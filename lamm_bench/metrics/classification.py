@@ -1,16 +1,14 @@
-"""Accuracy over per-sample correctness, and UCMerced's fine-grained classification rule.
+"""UCMerced's fine-grained classification rule.
 
 UCMerced (both reference generations, protocol §2.9) counts an answer correct iff the ground-truth label is a
 substring of the raw answer -- case-sensitive, no normalization, so ``"Dense residential"`` does not match
-``denseresidential``-style labels unless spelled exactly. :func:`accuracy` is the shared aggregate for every
-per-sample ``{"correct": 0|1}`` result (classification, facial attributes).
+``denseresidential``-style labels unless spelled exactly. The tasks aggregate the per-sample ``{"correct": 0|1}``
+with ``tasks/_common.accuracy``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-__all__ = ["accuracy", "ucmerced_sample"]
+__all__ = ["ucmerced_sample"]
 
 
 def ucmerced_sample(answer: str, label: str) -> dict[str, int]:
@@ -25,9 +23,3 @@ def ucmerced_sample(answer: str, label: str) -> dict[str, int]:
     """
     return {"correct": int(label in answer)}
 
-
-def accuracy(samples: Sequence[Mapping[str, int]]) -> dict[str, float]:
-    """Share of correct samples in percent, as ``accuracy`` (0.0 for no samples)."""
-    if not samples:
-        return {"accuracy": 0.0}
-    return {"accuracy": sum(s["correct"] for s in samples) / len(samples) * 100}

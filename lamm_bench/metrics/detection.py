@@ -7,10 +7,9 @@ Three families, each per sample (plain dict of counts) plus an aggregate (percen
 - ChEF (``@d01093c LAMM_Detection``): boxes and categories from the structured parser, float32 IoUs (as
   ``torchvision.ops.box_iou``), maximum bipartite matching (Kuhn's augmenting paths) on edges IoU >= thr.
 - honest: one-to-one maximum-cardinality matching on float64 IoUs >= thr, with and without the category
-  (``recall@t``, ``precision@t``, ``f1@t`` and their ``_with_category`` twins).
+  (``recall@t``, ``precision@t``, ``f1@t`` and their ``_with_category`` twins), and a category-agnostic COCO AP
+  (``ap@t``) that ranks each answer's boxes by their order in it (:func:`answer_order_ap_sample`).
 
-COCO-style AP for adapters that supply confidence scores is :func:`average_precision` (from
-:mod:`lamm_bench.metrics.average_precision`, re-exported here).
 GT objects are meta-file dicts ``{"label": str, "bbox": [x1, y1, x2, y2]}`` in normalized coordinates.
 """
 
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lamm_bench.metrics.average_precision import ScoredBox, average_precision
+from lamm_bench.metrics.average_precision import ImageEval, answer_order_scores, evaluate_image, pooled_ap
 from lamm_bench.parsing.boxes import parse_bbox
 from lamm_bench.parsing.chef_detection import ChefDetections, parse_chef_detection
 
@@ -35,8 +34,8 @@ __all__ = [
     "chef_iou_matrix",
     "chef_detection_sample",
     "chef_detection_aggregate",
-    "ScoredBox",
-    "average_precision",
+    "answer_order_ap_sample",
+    "answer_order_ap_aggregate",
 ]
 
 Match = Callable[[str, str], bool]
@@ -207,6 +206,40 @@ def matching_aggregate(
             out[f"precision{suffix}@{_tag(t)}"] = _pct(tp, n_pred)
             out[f"f1{suffix}@{_tag(t)}"] = _pct(2 * tp, n_gt + n_pred)
     return out
+
+
+def answer_order_ap_sample(
+    gt_objects: Sequence[Mapping[str, Any]],
+    pred_boxes: Sequence[Sequence[float]],
+    *,
+    threshold: float = 0.5,
+    max_dets: int = 100,
+) -> dict[str, Any]:
+    """COCOeval's per-image matching for one answer, category-agnostic, its boxes ranked by answer order.
+
+    Every GT object and every predicted box is of one class; the k-th box (from 0) gets confidence
+    ``1 / (k + 1)`` (:func:`answer_order_scores`), so the first ``max_dets`` boxes are kept and matched greedily in
+    answer order to the highest-IoU unmatched GT box with IoU >= ``threshold`` (pycocotools' IoU).
+
+    Returns:
+        ``{"matches": ["tp" | "fp" | "ignored", ...] (kept boxes, answer order), "n_gt": GT boxes COCO counts}``
+        (JSON-ready; :func:`answer_order_ap_aggregate` pools them).
+    """
+    scored = list(zip(pred_boxes, answer_order_scores(len(pred_boxes))))
+    result = evaluate_image([o["bbox"] for o in gt_objects], scored, iou_threshold=threshold, max_dets=max_dets)
+    return {"matches": list(result.outcomes), "n_gt": result.n_gt}
+
+
+def answer_order_ap_aggregate(samples: Sequence[Mapping[str, Any]], threshold: float = 0.5) -> dict[str, float]:
+    """COCO AP (percent) pooled over :func:`answer_order_ap_sample` results, in sample order, as ``ap@<thr>``.
+
+    Pooled as COCOeval's ``accumulate`` does: all boxes sorted by confidence (stable), so boxes of equal rank in
+    different answers keep sample order, as COCOeval keeps image-id order. 0.0 when there is no GT box.
+    """
+    images = [
+        ImageEval(tuple(answer_order_scores(len(s["matches"]))), tuple(s["matches"]), int(s["n_gt"])) for s in samples
+    ]
+    return {f"ap@{_tag(threshold)}": pooled_ap(images)}
 
 
 # --- ChEF ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Smile (identical in both generations, protocol §2.8): the lowercased answer is 
 ``word_tokenize``; the prediction is "not smiling" (``"-1"``) iff a token is ``no`` or ``not`` (so "cannot",
 split into ``can``/``not``, counts as a negation while "don't", split into ``do``/``n't``, does not), else
 "smiling" (``"1"``). Hair: the paper uses ``paper_class_match``, ChEF its inline ``chef_class_match``.
-Per-sample results are ``{"correct": 0|1}``; aggregate with :func:`lamm_bench.metrics.classification.accuracy`.
+Per-sample results are ``{"correct": 0|1}``; the tasks aggregate them with ``tasks/_common.accuracy``.
 """
 
 from __future__ import annotations

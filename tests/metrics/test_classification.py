@@ -1,10 +1,10 @@
-"""UCMerced's case-sensitive substring rule and the shared accuracy aggregate."""
+"""UCMerced's case-sensitive substring rule."""
 
 from __future__ import annotations
 
 import pytest
 
-from lamm_bench.metrics.classification import accuracy, ucmerced_sample
+from lamm_bench.metrics.classification import ucmerced_sample
 
 
 @pytest.mark.parametrize(
@@ -20,9 +20,3 @@ from lamm_bench.metrics.classification import accuracy, ucmerced_sample
 def test_ucmerced_sample(answer, label, correct):
     assert ucmerced_sample(answer, label) == {"correct": correct}
 
-
-def test_accuracy():
-    assert accuracy([{"correct": 1}, {"correct": 0}, {"correct": 1}, {"correct": 1}]) == {"accuracy": 75.0}
-    assert accuracy([{"correct": 0}]) == {"accuracy": 0.0}
-    assert accuracy([{"correct": 1}]) == {"accuracy": 100.0}
-    assert accuracy([]) == {"accuracy": 0.0}

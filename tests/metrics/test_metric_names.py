@@ -5,9 +5,13 @@ from __future__ import annotations
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.metrics.average_precision import average_precision
 from lamm_bench.metrics.caption import bleu4_paper_aggregate, coco_caption_scores
-from lamm_bench.metrics.classification import accuracy
 from lamm_bench.metrics.counting import counting_chef_aggregate, counting_paper_aggregate
-from lamm_bench.metrics.detection import chef_detection_aggregate, matching_aggregate, paper_detection_aggregate
+from lamm_bench.metrics.detection import (
+    answer_order_ap_aggregate,
+    chef_detection_aggregate,
+    matching_aggregate,
+    paper_detection_aggregate,
+)
 from lamm_bench.metrics.keypoints import pck_aggregate
 from lamm_bench.metrics.locating import locating_accuracy
 from lamm_bench.metrics.ocr import word_accuracy
@@ -18,7 +22,7 @@ def test_all_emitted_names_are_registered():
         average_precision([], []),
         bleu4_paper_aggregate([]),
         coco_caption_scores({}, {}),
-        accuracy([]),
+        answer_order_ap_aggregate([]),
         counting_chef_aggregate([]),
         counting_paper_aggregate([]),
         chef_detection_aggregate([]),

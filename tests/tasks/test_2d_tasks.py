@@ -79,12 +79,34 @@ def test_voc2012_reference_recall_and_honest_matching(voc_root):
     assert m["recall_with_category@0.5"] == pytest.approx(75.0)
     assert m["precision_with_category@0.5"] == pytest.approx(600 / 7)
     assert m["recall@0.25"] == pytest.approx(87.5) and m["recall_with_category@0.25"] == pytest.approx(75.0)
-    assert not any(k.startswith("ap") for k in m)  # text answers carry no scores: no AP
+    # answer-order AP, category-agnostic: all 7 boxes are true positives of 8 GT boxes, so precision is 1 up to
+    # recall 0.875 (88 of COCO's 101 recall points) and 0 beyond
+    assert m["ap@0.5"] == pytest.approx(8800 / 101)
     assert outcome.unparsed == 1 and m["unparsed_rate"] == pytest.approx(100 / 7)
     rows = outcome.per_sample
     assert rows[0]["parsed"]["boxes"] == [[0.5, 0.5, 0.9, 0.9], [0.1, 0.1, 0.5, 0.5]]  # brackets first
     assert rows[2]["parsed"]["boxes"] == [BOX]  # swapped
     assert [r["scores"]["hits"] for r in rows] == [2, 1, 1, 0, 1, 0, 0]
+    assert rows[0]["parsed"]["ap@0.5"] == {"matches": ["tp", "tp"], "n_gt": 2}
+    assert rows[6]["parsed"]["ap@0.5"] == {"matches": [], "n_gt": 1}
+
+
+def test_voc2012_ap_ranks_boxes_by_answer_order(tmp_path):
+    dog = [{"label": "dog", "bbox": BOX}]
+    root = make_root(tmp_path, {"Detection_VOC2012": records("voc2012_images", [{"object": dog}] * 2)})
+    wrong, right = "[0.6, 0.6, 0.9, 0.9]", "[0.1, 0.1, 0.5, 0.5]"
+    # first answer: the wrong box first; pooled: rank 0 (wrong, right), then rank 1 (right) -> precision 0, 1/2,
+    # 2/3 at recall 0, 1/2, 1; made monotone, 2/3 everywhere
+    outcome, _ = score("voc2012", root, [f"dog {wrong} {right}", f"dog {right}"])
+    assert outcome.metrics["ap@0.5"] == pytest.approx(200 / 3)
+    assert outcome.per_sample[0]["parsed"]["ap@0.5"] == {"matches": ["fp", "tp"], "n_gt": 1}
+    outcome, _ = score("voc2012", root, [f"dog {right} {wrong}", f"dog {right}"])  # wrong box last: AP 100
+    assert outcome.metrics["ap@0.5"] == pytest.approx(100.0)
+    # equal ranks in different answers keep sample order (COCOeval: image-id order): rank 0 is (right, wrong) now,
+    # precision 1, 1/2, 2/3 -> 1 up to recall 1/2 (51 points), 2/3 beyond (50 points)
+    outcome, _ = score("voc2012", root, [f"dog {right}", f"dog {wrong} {right}"])
+    assert outcome.metrics["ap@0.5"] == pytest.approx((51 + 50 * 2 / 3) / 101 * 100)
+    assert outcome.paper_value == 100.0  # the paper's recall does not see the order
 
 
 def test_voc2012_all_right_all_wrong_and_odd_numbers(voc_root):
