@@ -229,8 +229,9 @@ def data_mini(
 ) -> None:
     """Write a small synthetic LAMM data root (every meta schema, real PNG files) for smoke runs."""
     from lamm_bench.mini import write_mini_2d
-    from lamm_bench.mini3d import write_mini_3d
+    from lamm_bench.mini3d import require_trimesh, write_mini_3d
 
+    require_trimesh()  # before the 2D half is written
     write_mini_2d(out, n=n, seed=seed)
     write_mini_3d(out, seed=seed)
     typer.echo(f"wrote {out}")

@@ -6,7 +6,7 @@ sampled with ``trimesh.sample.sample_surface``; the points are saved as ``3D_Ben
 three meta files are the primitives' axis-aligned bounds, rounded outward to the millimetre, so every point of a
 primitive lies inside its box. ScanRefer captions refer to one primitive each; ScanQA questions come with 4 to 6
 options (so option F matters). Everything is derived from the ``seed``: the same seed writes the same bytes.
-Needs ``trimesh`` (a dev dependency).
+Needs ``trimesh``, from the ``demo`` extra (``pip install 'lamm-bench[demo]'``; ``dev`` includes it).
 """
 
 from __future__ import annotations
@@ -145,6 +145,18 @@ def _options(choices: tuple[str, ...]) -> str:
     return " ".join(f"({chr(ord('A') + i)}) {c}" for i, c in enumerate(choices))
 
 
+def require_trimesh() -> None:
+    """Check that ``trimesh`` can be imported, before anything is written.
+
+    Raises:
+        UserError: when it cannot (one line saying what to install).
+    """
+    try:
+        import trimesh  # noqa: F401
+    except ImportError:
+        raise UserError("writing the mini 3D benchmark needs trimesh: pip install 'lamm-bench[demo]'") from None
+
+
 def write_mini_3d(root: Path, *, seed: int = 0) -> None:
     """Write the synthetic 3D benchmark under ``root/3D_Benchmark`` (point clouds and the three meta files).
 
@@ -155,10 +167,7 @@ def write_mini_3d(root: Path, *, seed: int = 0) -> None:
     Raises:
         UserError: when ``trimesh`` is not installed.
     """
-    try:
-        import trimesh  # noqa: F401
-    except ImportError as exc:
-        raise UserError("writing the mini 3D benchmark needs trimesh (pip install trimesh)") from exc
+    require_trimesh()
     bench = Path(root) / "3D_Benchmark"
     (bench / "scannet_pcls").mkdir(parents=True, exist_ok=True)
     (bench / "meta_file").mkdir(parents=True, exist_ok=True)
