@@ -1,49 +1,30 @@
-"""COCO-style average precision (``pycocotools.cocoeval.COCOeval`` for boxes, at one IoU threshold).
+"""COCO-style average precision for one category, as ``pycocotools.cocoeval.COCOeval`` computes it for boxes.
 
-Two entry points share one computation:
+Evaluated image by image (:func:`evaluate_image`), so a task can keep each image's outcome with its per-sample
+score and pool them later (:func:`pooled_ap`). ``voc2012`` uses it category-agnostically with
+:func:`answer_order_scores` (earlier in the answer = more confident), since free-text answers carry no confidence.
 
-- :func:`average_precision`: per-category AP for adapters that give each box a label and a confidence. Labels are
-  compared exactly (adapters that score boxes give class names, not prose).
-- :func:`evaluate_image` + :func:`pooled_ap`: one category, evaluated image by image, so a task can store each
-  image's outcome with its per-sample score and pool them later. ``voc2012`` uses it with :func:`answer_order_scores`
-  (earlier in the answer = more confident), since free-text answers carry no confidence.
-
-The computation follows COCOeval's ``evaluateImg`` and ``accumulate`` for area range "all" and at most
-``max_dets`` detections per image and category: detections sorted by score (stable), each greedily matched to the
-highest-IoU unmatched GT with IoU >= threshold; pooled over images (stable sort by score, ties kept in image
-order, as COCOeval keeps them in image-id order); precision made monotone and sampled at 101 recall points;
-averaged over the categories that have GT. Box coordinates may be normalized or in pixels.
+The computation follows COCOeval's ``evaluateImg`` and ``accumulate`` at one IoU threshold, area range "all", at
+most ``max_dets`` detections per image: detections sorted by score (stable), each greedily matched to the
+highest-IoU unmatched GT box with IoU >= threshold; pooled over images (stable sort by score, so ties keep image
+order, as COCOeval keeps image-id order); precision made monotone and sampled at 101 recall points. Box
+coordinates may be normalized or in pixels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
-__all__ = ["ImageEval", "ScoredBox", "answer_order_scores", "average_precision", "evaluate_image", "pooled_ap"]
+__all__ = ["ImageEval", "answer_order_scores", "evaluate_image", "pooled_ap"]
 
 _AREA_MAX = 1e5**2  # COCOeval's "all" area range is [0, 1e10]
 _RECALL_POINTS = np.linspace(0.0, 1.0, 101)
 
 Outcome = Literal["tp", "fp", "ignored"]
-
-
-@dataclass(frozen=True)
-class ScoredBox:
-    """One predicted box with its class name and confidence.
-
-    Attributes:
-        label: The class name (compared exactly with GT labels).
-        bbox: ``(x1, y1, x2, y2)``.
-        score: Confidence; higher ranks first.
-    """
-
-    label: str
-    bbox: tuple[float, float, float, float]
-    score: float
 
 
 @dataclass(frozen=True)
@@ -155,42 +136,3 @@ def pooled_ap(images: Sequence[ImageEval]) -> float:
     q = _precision_curve(images)
     return float(np.mean(q)) * 100.0 if q is not None else 0.0
 
-
-def average_precision(
-    gt_objects: Sequence[Sequence[Mapping[str, Any]]],
-    predictions: Sequence[Sequence[ScoredBox]],
-    *,
-    iou_threshold: float = 0.5,
-    max_dets: int = 100,
-) -> dict[str, float]:
-    """COCO-style AP at one IoU threshold, in percent, as ``ap@<thr>``, averaged over the categories with GT.
-
-    Args:
-        gt_objects: Per image, the record's ``object`` list (``{"label", "bbox"}``).
-        predictions: Per image (same order and length), the scored predicted boxes.
-        iou_threshold: A detection matches a GT box when their IoU is >= this.
-        max_dets: Highest-scoring detections kept per image and category (COCO: 100).
-
-    Returns:
-        ``{"ap@<thr>": value}``; 0.0 when there is no GT box at all (COCOeval reports -1 there).
-
-    Raises:
-        ValueError: If the two sequences differ in length.
-    """
-    if len(gt_objects) != len(predictions):
-        raise ValueError(f"{len(gt_objects)} images of ground truth but {len(predictions)} of predictions")
-    labels = sorted({o["label"] for objs in gt_objects for o in objs} | {p.label for ps in predictions for p in ps})
-    per_category: list[np.ndarray] = []
-    for label in labels:
-        per_image = []
-        for objs, preds in zip(gt_objects, predictions):
-            gts = [o["bbox"] for o in objs if o["label"] == label]
-            dts = [(p.bbox, p.score) for p in preds if p.label == label]
-            if gts or dts:
-                per_image.append(evaluate_image(gts, dts, iou_threshold=iou_threshold, max_dets=max_dets))
-        q = _precision_curve(per_image)
-        if q is not None:
-            per_category.append(q)
-    # Recall-point-major order, as COCOeval flattens precision[t, :, k] before averaging (same rounding).
-    value = float(np.mean(np.stack(per_category, axis=1).ravel())) * 100.0 if per_category else 0.0
-    return {f"ap@{iou_threshold:g}": value}

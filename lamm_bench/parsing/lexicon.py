@@ -112,12 +112,6 @@ def wordnet():
     )
 
 
-def wordnet_source() -> str:
-    """Where the WordNet in use comes from (recorded in results)."""
-    reader = wordnet()
-    return f"{type(reader).__module__}:{getattr(reader, 'root', '?')}"
-
-
 @functools.cache
 def stopwords() -> frozenset[str]:
     """NLTK's English stopwords."""

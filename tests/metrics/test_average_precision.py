@@ -1,5 +1,5 @@
-"""COCO-style AP: hand-computed values and a differential check against pycocotools' COCOeval, for scored
-labelled boxes and for the answer-order, category-agnostic AP of the ``voc2012`` task."""
+"""COCO-style AP: hand-computed values and a differential check against pycocotools' COCOeval, for scored boxes
+and for the answer-order, category-agnostic AP of the ``voc2012`` task."""
 
 from __future__ import annotations
 
@@ -12,59 +12,58 @@ from _helpers import obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lamm_bench.metrics.average_precision import ScoredBox, answer_order_scores, average_precision
+from lamm_bench.metrics.average_precision import answer_order_scores, evaluate_image, pooled_ap
 from lamm_bench.metrics.detection import answer_order_ap_aggregate, answer_order_ap_sample
 from lamm_bench.parsing.boxes import parse_bbox
 
 
+def _ap(gt_boxes, scored, iou_threshold=0.5):
+    """Pooled AP over images: ``gt_boxes`` per image, ``scored`` per image as ``(box, score)`` pairs."""
+    return pooled_ap([evaluate_image(g, d, iou_threshold=iou_threshold) for g, d in zip(gt_boxes, scored)])
+
+
 def test_hand_computed_ap():
-    gts = [[obj("dog", 0, 0, 0.5, 0.5), obj("dog", 0.5, 0.5, 1, 1)]]
-    preds = [[
-        ScoredBox("dog", (0, 0, 0.5, 0.5), 0.9),  # TP
-        ScoredBox("dog", (0.6, 0, 0.9, 0.3), 0.8),  # FP
-        ScoredBox("dog", (0.5, 0.5, 1, 1), 0.7),  # TP
-    ]]
+    gts = [[(0, 0, 0.5, 0.5), (0.5, 0.5, 1, 1)]]
+    dets = [[((0, 0, 0.5, 0.5), 0.9), ((0.6, 0, 0.9, 0.3), 0.8), ((0.5, 0.5, 1, 1), 0.7)]]  # TP, FP, TP
     # precision 1, 1/2, 2/3 at recall 1/2, 1/2, 1 -> monotone 1, 2/3, 2/3; recall points 0..0.5 take 1,
     # 0.51..1 take 2/3
-    assert average_precision(gts, preds)["ap@0.5"] == pytest.approx((51 + 50 * 2 / 3) / 101 * 100)
+    assert _ap(gts, dets) == pytest.approx((51 + 50 * 2 / 3) / 101 * 100)
+    assert evaluate_image(gts[0], dets[0]).outcomes == ("tp", "fp", "tp")
+    # scores, not input order, rank: the same detections listed FP first give the same AP
+    assert _ap(gts, [dets[0][::-1]]) == _ap(gts, dets)
 
 
-def test_perfect_wrong_and_empty():
-    gts = [[obj("dog", 0, 0, 0.5, 0.5)], [obj("cat", 0.1, 0.1, 0.2, 0.2)]]
-    perfect = [[ScoredBox("dog", (0, 0, 0.5, 0.5), 0.5)], [ScoredBox("cat", (0.1, 0.1, 0.2, 0.2), 0.1)]]
+def test_perfect_and_empty():
+    gts = [[(0, 0, 0.5, 0.5)], [(0.1, 0.1, 0.2, 0.2)]]
+    perfect = [[((0, 0, 0.5, 0.5), 0.5)], [((0.1, 0.1, 0.2, 0.2), 0.1)]]
     # COCOeval's precision is tp / (tp + fp + eps): a perfect run is 100 up to rounding
-    assert average_precision(gts, perfect)["ap@0.5"] == pytest.approx(100.0)
-    wrong_label = [[ScoredBox("cat", (0, 0, 0.5, 0.5), 0.5)], []]
-    assert average_precision(gts, wrong_label) == {"ap@0.5": 0.0}
-    assert average_precision([], []) == {"ap@0.5": 0.0}
-    assert average_precision([[]], [[ScoredBox("dog", (0, 0, 1, 1), 1.0)]]) == {"ap@0.5": 0.0}
-    assert average_precision(gts, perfect, iou_threshold=0.75)["ap@0.75"] == pytest.approx(100.0)
-    with pytest.raises(ValueError):
-        average_precision(gts, [[]])
+    assert _ap(gts, perfect) == pytest.approx(100.0)
+    assert _ap(gts, perfect, iou_threshold=0.75) == pytest.approx(100.0)
+    assert _ap(gts, [[], []]) == 0.0
+    assert pooled_ap([]) == 0.0
+    assert _ap([[]], [[((0, 0, 1, 1), 1.0)]]) == 0.0  # no GT box: COCOeval's -1, 0.0 here
 
 
 def _random_case(seed: int):
+    """Six images of jittered GT copies and false positives, with scores tied within and across images."""
     rng = np.random.default_rng(seed)
-    labels = ["cat", "dog", "person"]
-    gts, preds = [], []
+    gts, dets = [], []
     for _ in range(6):
-        objs = []
+        boxes = []
         for _ in range(rng.integers(0, 4)):
             x, y = rng.random(2) * 0.6
-            objs.append(obj(str(rng.choice(labels)), x, y, x + 0.1 + rng.random() * 0.3, y + 0.1 + rng.random() * 0.3))
-        gts.append(objs)
-        image_preds = []
-        for o in objs:  # jittered copies of GT, sometimes relabelled
+            boxes.append((x, y, x + 0.1 + rng.random() * 0.3, y + 0.1 + rng.random() * 0.3))
+        gts.append(boxes)
+        scored = []
+        for box in boxes:
             if rng.random() < 0.8:
-                j = rng.normal(0, 0.04, 4)
-                box = tuple(float(v) for v in np.asarray(o["bbox"]) + j)
-                label = o["label"] if rng.random() < 0.8 else str(rng.choice(labels))
-                image_preds.append(ScoredBox(label, box, float(rng.choice([0.3, 0.5, 0.9, rng.random()]))))
-        for _ in range(rng.integers(0, 3)):  # pure false positives, with tied scores
+                jittered = tuple(float(v) for v in np.asarray(box) + rng.normal(0, 0.04, 4))
+                scored.append((jittered, float(rng.choice([0.3, 0.5, 0.9, rng.random()]))))
+        for _ in range(rng.integers(0, 3)):
             x, y = rng.random(2) * 0.7
-            image_preds.append(ScoredBox(str(rng.choice(labels)), (x, y, x + 0.2, y + 0.2), 0.5))
-        preds.append(image_preds)
-    return gts, preds
+            scored.append(((x, y, x + 0.2, y + 0.2), 0.5))
+        dets.append(scored)
+    return gts, dets
 
 
 def _cocoeval(gts, preds, iou_threshold):
@@ -99,22 +98,15 @@ def _cocoeval(gts, preds, iou_threshold):
     return float(np.mean(precision[precision > -1])) * 100 if (precision > -1).any() else -1.0
 
 
-def _cocoeval_ap(gts, preds, iou_threshold):
-    return _cocoeval(
-        [[(o["label"], o["bbox"]) for o in objs] for objs in gts],
-        [[(p.label, p.bbox, p.score) for p in ps] for ps in preds],
-        iou_threshold,
-    )
-
-
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("iou_threshold", [0.5, 0.75])
 def test_matches_pycocotools(seed, iou_threshold):
-    gts, preds = _random_case(seed)
-    if not any(preds):
+    gts, dets = _random_case(seed)
+    if not any(dets):
         pytest.skip("pycocotools cannot load an empty result list")
-    ours = average_precision(gts, preds, iou_threshold=iou_threshold)[f"ap@{iou_threshold:g}"]
-    assert ours == pytest.approx(_cocoeval_ap(gts, preds, iou_threshold), abs=1e-9)
+    reference = _cocoeval([[("object", b) for b in boxes] for boxes in gts],
+                          [[("object", b, s) for b, s in scored] for scored in dets], iou_threshold)  # fmt: skip
+    assert _ap(gts, dets, iou_threshold) == (0.0 if reference == -1.0 else reference)
 
 
 # --- answer-order AP (the voc2012 task's ap@0.5) ----------------------------------------------------------------

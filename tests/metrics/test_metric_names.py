@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from lamm_bench.metrics import higher_is_better
-from lamm_bench.metrics.average_precision import average_precision
 from lamm_bench.metrics.caption import bleu4_paper_aggregate, coco_caption_scores
 from lamm_bench.metrics.counting import counting_chef_aggregate, counting_paper_aggregate
 from lamm_bench.metrics.detection import (
@@ -19,7 +18,6 @@ from lamm_bench.metrics.ocr import word_accuracy
 
 def test_all_emitted_names_are_registered():
     outputs = [
-        average_precision([], []),
         bleu4_paper_aggregate([]),
         coco_caption_scores({}, {}),
         answer_order_ap_aggregate([]),
