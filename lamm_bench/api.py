@@ -10,7 +10,8 @@ from typing import Any
 from lamm_bench import registry
 from lamm_bench.data import resolve_data_root
 from lamm_bench.errors import UserError
-from lamm_bench.results import fingerprint
+from lamm_bench.identity import fingerprint
+from lamm_bench.results import ModelInfo, TaskResult
 from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, evaluate_task, prepare_tasks, seed_everything
 
 
@@ -28,8 +29,9 @@ def evaluate(
     write: bool = True,
     progress: ProgressHook | None = None,
     decoding: str = "greedy",
-) -> list[dict[str, Any]]:
-    """Evaluate a model on tasks; returns one result record per task (the content of the result files).
+) -> list[TaskResult]:
+    """Evaluate a model on tasks; returns one ``TaskResult`` per task (``to_json()`` is the result file's content;
+    ``result["metrics"]`` reads that JSON view).
 
     Under ``torchrun`` only rank 0 scores and writes; the other ranks return an empty list.
 
@@ -60,17 +62,18 @@ def evaluate(
     if isinstance(model, str):
         card = registry.resolve_model(model)
         adapter = registry.build_adapter(card, model_args or {})
-        info = {"name": name or card.name, "card": card.name, "adapter": card.adapter,
-                "args": {**card.args, **(model_args or {})}}  # fmt: skip
+        model_name, card_name, adapter_name = name or card.name, card.name, card.adapter
+        args = {**card.args, **(model_args or {})}
     else:
         adapter = model
-        info = {"name": name or type(model).__name__, "card": None, "adapter": type(model).__name__, "args": {}}
-    if "/" in info["name"] or info["name"].startswith("."):
-        raise UserError(f"model name {info['name']!r} cannot be used as a folder name (use --name)")
+        model_name, card_name, adapter_name, args = name or type(model).__name__, None, type(model).__name__, {}
+    if "/" in model_name or model_name.startswith("."):
+        raise UserError(f"model name {model_name!r} cannot be used as a folder name (use --name)")
     prepared = prepare_tasks(task_names, settings)
-    check_capabilities(info["name"], adapter, prepared)
+    check_capabilities(model_name, adapter, prepared)
     description = dict(adapter.describe())
-    info.update(description=description, fingerprint=fingerprint({"adapter": info["adapter"], **description}))
+    info = ModelInfo(name=model_name, card=card_name, adapter=adapter_name, args=args, description=description,
+                     fingerprint=fingerprint({"adapter": adapter_name, **description}))  # fmt: skip
     seed_everything(seed)
     adapter.load()
     results = [evaluate_task(adapter, info, task, settings) for task in prepared]

@@ -1,10 +1,13 @@
-"""Everything the CLI shows on the terminal (rich): progress bars, result and score tables."""
+"""Everything the CLI shows on the terminal (rich): progress bars, result and score tables.
+
+Only ``lamm_bench.cli`` imports this module; library code logs and returns records instead of printing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -16,8 +19,11 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.text import Text
 from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from lamm_bench.results import TaskResult
 
 out = Console()
 err = Console(stderr=True)
@@ -60,22 +66,21 @@ def _fmt(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
-def print_results(results: Sequence[Mapping[str, Any]], out_dir: Path) -> None:
+def print_results(results: Sequence[TaskResult], out_dir: Path) -> None:
     """A summary table of a run (one per model) and where its files are."""
-    for model in dict.fromkeys(r["model"]["name"] for r in results):
+    for model in dict.fromkeys(r.model.name for r in results):
         table = Table(title=f"lamm-bench results: {model}")
         for column in ("task", "paper metric", "value", "95% CI", "unparsed", "failed", "n"):
             table.add_column(column, no_wrap=column in ("task", "value", "95% CI"))
-        for r in (r for r in results if r["model"]["name"] == model):
-            ci, primary = r["primary"]["ci95"], r["primary"]["name"]
+        for r in (r for r in results if r.model.name == model):
+            ci, primary = r.primary.ci95, r.primary.name
             # the interval belongs to the primary metric; say which when it is not the paper number (LSP)
             interval = f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-"
-            if ci and primary != r["paper_metric"].get("key"):
+            if ci and primary != r.paper_metric.key:
                 interval += f" ({primary})"
             table.add_row(
-                r["task"]["name"], r["paper_metric"]["name"], _fmt(r["paper_metric"]["value"]),
-                interval, str(r["unparsed"]), str(r["failed"]),
-                str(r["task"]["n_samples"]),
+                r.task.name, r.paper_metric.name, _fmt(r.paper_metric.value),
+                interval, str(r.unparsed), str(r.failed), str(r.task.n_samples),
             )  # fmt: skip
         out.print(table)
     out.print(f"results in {Path(out_dir) / 'results'}")

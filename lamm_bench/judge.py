@@ -22,9 +22,10 @@ from typing import Any
 
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
+from lamm_bench.files import atomic_write_text
+from lamm_bench.identity import fingerprint
 from lamm_bench.records import GenerationSettings, Request, Sample
-from lamm_bench.results import fingerprint
-from lamm_bench.store import PredictionStore, StoredResponse, atomic_write_text
+from lamm_bench.store import PredictionStore, StoredResponse
 
 # task -> (number of samples judged, the task description the judge's system message names)
 JUDGE_TASKS: dict[str, tuple[int, str]] = {

@@ -4,19 +4,23 @@ Pure and deterministic: the same result files give byte-identical output (no tim
 PNG metadata stripped). One table per (modality, protocol): models x tasks with the paper metric's label and
 direction, the best measured value per column in bold, and -- for the paper protocol -- the LAMM paper's
 published numbers as separately marked reference rows.
+
+Everything shown about a column with results comes from its result files: label, direction, version and place
+(``task.group``). The registry is never asked, so installed plugins never change the output; only the paper
+tables' columns without any result yet come from the reference (``lamm_bench.published``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lamm_bench.errors import UserError
-from lamm_bench.published import LOWER_IS_BETTER, PAPER_2D_TASKS, PAPER_3D_TASKS, PAPER_LABELS, PUBLISHED
-from lamm_bench.store import atomic_write_text
+from lamm_bench.files import atomic_write_text
+from lamm_bench.published import PUBLISHED, PaperColumn, paper_columns
+from lamm_bench.results import TaskResult, read_result
 
 CHART = "chart.png"
 
@@ -28,57 +32,54 @@ class Table:
     title: str
     tasks: tuple[str, ...]
     protocol: str
-    rows: dict[str, dict[str, Mapping[str, Any]]]  # model -> task -> result
+    rows: dict[str, dict[str, TaskResult]]  # model -> task -> result
+    reference: dict[str, PaperColumn]  # the paper table's columns (empty for ChEF tables)
 
 
-def load_results(results_dir: Path) -> list[dict[str, Any]]:
+def load_results(results_dir: Path) -> list[TaskResult]:
     """Every result file under ``results_dir`` (sorted by path); a malformed one is a user error."""
     out = []
     for path in sorted(Path(results_dir).glob("*/*.json")):
         try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-            result["model"]["name"], result["task"]["name"], result["paper_metric"]["value"]
-        except (ValueError, KeyError, TypeError) as exc:
+            out.append(read_result(path))
+        except ValueError as exc:
             raise UserError(f"{path}: not a lamm-bench result file ({exc})") from None
-        out.append(result)
     return out
 
 
-def build_tables(results: Sequence[Mapping[str, Any]]) -> list[Table]:
+def build_tables(results: Sequence[TaskResult]) -> list[Table]:
     """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables."""
-    buckets: dict[tuple[str, str], dict[str, dict[str, Mapping[str, Any]]]] = {}
+    buckets: dict[tuple[str, str], dict[str, dict[str, TaskResult]]] = {}
     for r in results:
-        key = (r["task"]["modality"], r["task"]["protocol"])
-        buckets.setdefault(key, {}).setdefault(r["model"]["name"], {})[r["task"]["name"]] = r
+        buckets.setdefault((r.task.modality, r.task.protocol), {}).setdefault(r.model.name, {})[r.task.name] = r
     tables = []
-    for modality, protocol, fixed in (("2d", "paper", PAPER_2D_TASKS), ("3d", "paper", PAPER_3D_TASKS),
-                                      ("2d", "chef", ()), ("3d", "chef", ())):  # fmt: skip
+    for modality, protocol in (("2d", "paper"), ("3d", "paper"), ("2d", "chef"), ("3d", "chef")):
+        fixed = {c.task: c for c in paper_columns(modality)} if protocol == "paper" else {}
         rows = buckets.get((modality, protocol), {})
         if not rows and not fixed:
             continue
-        seen = sorted({t for per_task in rows.values() for t in per_task} - set(fixed), key=_task_order)
+        found = [r for per_task in rows.values() for r in per_task.values() if r.task.name not in fixed]
+        seen = sorted({r.task.name for r in found}, key=lambda task: _task_order(task, found))
         title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
-        tables.append(Table(title, tuple(fixed) + tuple(seen), protocol, dict(sorted(rows.items()))))
+        tables.append(Table(title, (*fixed, *seen), protocol, dict(sorted(rows.items())), fixed))
     return tables
 
 
-def _task_order(task: str) -> tuple[int, str]:
-    """Columns without a fixed paper position follow the group order (``lamm2d-chef``, ...), then by name. Only
-    lamm-bench's own groups count: an installed plugin neither changes nor breaks the leaderboard."""
-    from lamm_bench import registry
-
-    groups = registry.builtin_groups()
-    order = [t for group in ("lamm2d-chef", "lamm3d-chef") for t in groups.get(group, ())]
-    return (order.index(task) if task in order else len(order), task)
+def _task_order(task: str, results: Sequence[TaskResult]) -> tuple[bool, str, int, str]:
+    """Columns without a fixed paper position follow their group (``lamm2d-chef``, ...) as the result files record
+    it, then come those no group lists, by name."""
+    places = sorted((r.task.group.name, r.task.group.position) for r in results
+                    if r.task.name == task and r.task.group is not None)  # fmt: skip
+    return (False, *places[0], task) if places else (True, "", 0, task)
 
 
 def _column_info(table: Table, task: str) -> tuple[str, bool]:
-    """(paper metric label, higher is better) for a column."""
+    """(paper metric label, higher is better) for a column: from its results, else from the paper's table."""
     for per_task in table.rows.values():
         if task in per_task:
-            r = per_task[task]
-            return r["paper_metric"]["name"], r["higher_is_better"].get(r["paper_metric"].get("key", ""), True)
-    return PAPER_LABELS.get(task, "?"), task not in LOWER_IS_BETTER
+            return per_task[task].paper_metric.name, per_task[task].paper_higher_is_better
+    column = table.reference.get(task)
+    return (column.label, column.higher_is_better) if column else ("?", True)
 
 
 def _fmt(value: Any) -> str:
@@ -93,13 +94,13 @@ def render_table(table: Table) -> list[str]:
     lines = [f"## {table.title}", "", "| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     best: dict[str, float] = {}
     for task in table.tasks:
-        values = [per[task]["paper_metric"]["value"] for per in table.rows.values() if task in per]
+        values = [per[task].paper_metric.value for per in table.rows.values() if task in per]
         if values:
             best[task] = max(values) if _column_info(table, task)[1] else min(values)
     for model, per_task in table.rows.items():
         cells = []
         for task in table.tasks:
-            value = per_task[task]["paper_metric"]["value"] if task in per_task else None
+            value = per_task[task].paper_metric.value if task in per_task else None
             text = _fmt(value)
             cells.append(f"**{text}**" if value is not None and value == best.get(task) and len(table.rows) > 1 else text)
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
@@ -119,19 +120,21 @@ def _legend(table: Table) -> list[str]:
     for task in table.tasks:
         results = [per[task] for per in table.rows.values() if task in per]
         if not results:
-            lines.append(f"| {task} | {table.protocol} | – | {PAPER_LABELS.get(task, '?')} | (no results yet) | – |")
+            label = _column_info(table, task)[0]
+            lines.append(f"| {task} | {table.protocol} | – | {label} | (no results yet) | – |")
             continue
-        versions = ", ".join(sorted({r["task"]["version"] for r in results}))
-        keys = ", ".join(sorted({r["paper_metric"].get("key", "?") for r in results}))
-        counts = ", ".join(str(n) for n in sorted({r["task"]["n_samples"] for r in results}))
-        lines.append(f"| {task} | {table.protocol} | {versions} | {results[0]['paper_metric']['name']} | `{keys}` | {counts} |")
+        versions = ", ".join(sorted({r.task.version for r in results}))
+        keys = ", ".join(sorted({r.paper_metric.key for r in results}))
+        counts = ", ".join(str(n) for n in sorted({r.task.n_samples for r in results}))
+        label = results[0].paper_metric.name
+        lines.append(f"| {task} | {table.protocol} | {versions} | {label} | `{keys}` | {counts} |")
     if table.protocol == "paper":
         lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
                   "the best measured value per column."]  # fmt: skip
     return lines
 
 
-def render_markdown(results: Sequence[Mapping[str, Any]], *, chart: bool) -> str:
+def render_markdown(results: Sequence[TaskResult], *, chart: bool) -> str:
     """The whole README text."""
     lines = [
         "# LAMM benchmark leaderboard",
@@ -149,7 +152,7 @@ def render_markdown(results: Sequence[Mapping[str, Any]], *, chart: bool) -> str
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_chart(results: Sequence[Mapping[str, Any]], path: Path) -> None:
+def write_chart(results: Sequence[TaskResult], path: Path) -> None:
     """Small multiples in the tables' order: one panel per task (its paper metric and direction), one bar per model,
     the published LAMM-13B number as a dashed line where the paper has one; a deterministic PNG."""
     import matplotlib
@@ -167,7 +170,7 @@ def write_chart(results: Sequence[Mapping[str, Any]], path: Path) -> None:
         fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, rows * (0.9 + 0.22 * models)), squeeze=False)
         for ax, (table, task) in zip(axes.flat, panels):
             names = [m for m, per in table.rows.items() if task in per]
-            values = [table.rows[m][task]["paper_metric"]["value"] for m in names]
+            values = [table.rows[m][task].paper_metric.value for m in names]
             label, higher = _column_info(table, task)
             ax.barh(names, values, color="#4c72b0")
             published = reference.get(task) if table.protocol == "paper" else None

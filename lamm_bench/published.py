@@ -2,11 +2,19 @@
 
 Shown on the leaderboard as reference rows, never mixed with measured results. A value is a float, or a string
 for what the paper printed instead of a number ("Failed", "N/A"). Tasks are lamm-bench's paper-protocol names.
+
+Only the numbers are data here. The paper tables' columns (which tasks, in which order, with which label and
+direction) are derived from what lamm-bench's own tasks declare: the ``lamm2d``/``lamm3d`` groups, each task's
+``paper_metric`` and its metric's direction. Installed plugins never change them.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+PAPER_GROUPS = {"2d": "lamm2d", "3d": "lamm3d"}
+"""The LAMM paper's two tables (by modality), as lamm-bench's task groups."""
 
 
 @dataclass(frozen=True)
@@ -17,12 +25,6 @@ class PublishedRow:
     source: str
     values: dict[str, float | str]
 
-
-PAPER_2D_TASKS = (
-    "cifar10", "voc2012", "scienceqa", "ai2d", "flickr30k", "ucmerced", "fsc147", "svt",
-    "celeba-smile", "celeba-hair", "lsp", "binary-loc",
-)  # fmt: skip
-PAPER_3D_TASKS = ("scannet-det", "scanrefer", "scanqa")
 
 _PAPER = "LAMM paper table (README @3085eef)"
 
@@ -59,11 +61,23 @@ PUBLISHED: tuple[PublishedRow, ...] = (
     }),
 )  # fmt: skip
 
-PAPER_LABELS = {
-    "cifar10": "Acc", "voc2012": "mAP", "scienceqa": "Acc", "ai2d": "Acc", "flickr30k": "BLEU4", "ucmerced": "Acc",
-    "fsc147": "MAE", "svt": "Word Acc", "celeba-smile": "Acc", "celeba-hair": "Acc", "lsp": "PCK",
-    "binary-loc": "Binary-Loc", "scannet-det": "mAP@0.5", "scanrefer": "Acc@0.5", "scanqa": "Acc",
-}  # fmt: skip
-"""The paper table's column labels (used when no result for the task exists yet)."""
 
-LOWER_IS_BETTER = frozenset({"fsc147"})
+@dataclass(frozen=True)
+class PaperColumn:
+    """A column of a paper table: the task, the paper's label for it and whether higher is better."""
+
+    task: str
+    label: str
+    higher_is_better: bool
+
+
+@functools.cache
+def paper_columns(modality: str) -> tuple[PaperColumn, ...]:
+    """The paper table's columns for a modality, in the paper's order, from lamm-bench's built-in tasks."""
+    from lamm_bench import registry
+    from lamm_bench.metrics import higher_is_better
+
+    tasks = registry.builtin_tasks()
+    members = registry.builtin_groups()[PAPER_GROUPS[modality]]
+    specs = [tasks[name] for name in members]
+    return tuple(PaperColumn(s.name, s.paper_metric[0], higher_is_better(s.paper_metric[1], s.metrics)) for s in specs)

@@ -130,6 +130,11 @@ def builtin_groups() -> dict[str, tuple[str, ...]]:
     return dict(_task_table(plugins=False)[1])
 
 
+def builtin_tasks() -> dict[str, TaskSpec]:
+    """The tasks lamm-bench itself ships, whatever plugins are installed (none is imported)."""
+    return dict(_task_table(plugins=False)[0])
+
+
 def get_task(name: str) -> TaskSpec:
     """Look a task up by name."""
     known = tasks()

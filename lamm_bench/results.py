@@ -1,49 +1,220 @@
-"""Result files: one JSON per (model, task) plus the per-sample predictions beside it, written atomically.
+"""Result records and files: one JSON per (model, task) plus the per-sample predictions beside it, written atomically.
 
-``OUT/results/<model>/<task>.json`` holds the numbers and everything needed to reproduce and trace them;
+``OUT/results/<model>/<task>.json`` holds the numbers and everything needed to reproduce and trace them, as a
+``TaskResult`` (``TaskResult.to_json`` is the file's content, ``TaskResult.from_json`` reads it back);
 ``OUT/results/<model>/<task>.predictions.jsonl`` holds, per sample, the raw answer, the parsed answer and the
-per-sample scores. The leaderboard is rendered from the JSON files alone.
+per-sample scores. The leaderboard is rendered from the JSON files alone, so a result records everything the
+leaderboard shows about its task: name, version, protocol, modality, paper metric label, metric directions and
+the task's place in its group (``task.group``: an optional field, absent from files written before it existed
+and for a task no group lists, so the schema stays version 1).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
-import hashlib
 import json
 import platform
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from lamm_bench.data import MetaFile
+from lamm_bench.files import atomic_write_text
+from lamm_bench.identity import task_fingerprint
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.scoring import TaskOutcome
-from lamm_bench.store import atomic_write_text
 from lamm_bench.task import TaskSpec
 
 SCHEMA_VERSION = 1
+READABLE_SCHEMAS = (1,)
 
 
-def fingerprint(payload: Any) -> str:
-    """SHA-256 of a JSON-serializable payload (sorted keys)."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+@dataclass(frozen=True)
+class ModelInfo:
+    """Who answered: the name in results, its card and adapter, the arguments, ``describe()`` and fingerprint."""
+
+    name: str
+    card: str | None
+    adapter: str
+    args: Mapping[str, Any]
+    description: Mapping[str, Any]
+    fingerprint: str
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ModelInfo:
+        return cls(d["name"], d["card"], d["adapter"], dict(d["args"]), dict(d["description"]), d["fingerprint"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "card": self.card, "adapter": self.adapter, "args": dict(self.args),
+                "description": dict(self.description), "fingerprint": self.fingerprint}  # fmt: skip
 
 
-def task_fingerprint(task: TaskSpec, metas: Sequence[MetaFile]) -> str:
-    """Changes whenever the task's prompts/parsing (version), system message, settings or data change."""
-    return fingerprint(
-        {
-            "name": task.name,
-            "version": task.version,
-            "protocol": task.protocol,
-            "system": task.system_message,
-            "extra": dict(task.extra),
-            "data": [m.sha256 for m in metas],
+@dataclass(frozen=True)
+class GroupPlace:
+    """The task's place in the task group that lists it (the leaderboard orders columns by it)."""
+
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What was evaluated: the task's identity and settings, and the data it read."""
+
+    name: str
+    version: str
+    protocol: str
+    modality: str
+    split: str
+    n_samples: int
+    limit: int | None
+    meta_files: tuple[Mapping[str, str], ...]
+    """``{"path": relative to the data root, "sha256": ...}`` per meta file read."""
+    fingerprint: str
+    settings: Mapping[str, Any]
+    group: GroupPlace | None = None
+    """None (and absent from the file) for a task no group lists, and in files older than the field."""
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> TaskInfo:
+        group = d.get("group")
+        return cls(
+            d["name"], d["version"], d["protocol"], d["modality"], d["split"], d["n_samples"], d["limit"],
+            tuple(dict(m) for m in d["meta_files"]), d["fingerprint"], dict(d["settings"]),
+            GroupPlace(group["name"], group["position"]) if group is not None else None,
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"name": self.name, "version": self.version, "protocol": self.protocol, "modality": self.modality,
+               "split": self.split, "n_samples": self.n_samples, "limit": self.limit,
+               "meta_files": [dict(m) for m in self.meta_files], "fingerprint": self.fingerprint,
+               "settings": dict(self.settings)}  # fmt: skip
+        if self.group is not None:
+            out["group"] = {"name": self.group.name, "position": self.group.position}
+        return out
+
+
+@dataclass(frozen=True)
+class PaperMetric:
+    """The number the LAMM paper's table shows: its column label, value and the metric key it is."""
+
+    name: str
+    value: float | None
+    key: str
+
+
+@dataclass(frozen=True)
+class PrimaryMetric:
+    """The metric the bootstrap interval belongs to."""
+
+    name: str
+    value: float | None
+    ci95: tuple[float, float] | None
+
+
+_THROUGHPUT_FIELDS = ("new_requests", "inference_seconds", "new_tokens", "batch_size", "requests_per_second",
+                      "tokens_per_second", "world_size", "batch_size_setting")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """How fast this run answered (only requests answered now, not those resumed from the store)."""
+
+    new_requests: int
+    inference_seconds: float
+    new_tokens: int
+    batch_size: int
+    """Requests per adapter call at the end (``auto`` may have halved it)."""
+    requests_per_second: float | None
+    tokens_per_second: float | None
+    world_size: int
+    batch_size_setting: int | str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Counters a newer runner adds, kept as they are."""
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Throughput:
+        extra = {k: v for k, v in d.items() if k not in _THROUGHPUT_FIELDS}
+        return cls(*(d[k] for k in _THROUGHPUT_FIELDS), extra=extra)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in _THROUGHPUT_FIELDS}, **self.extra}
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One (model, task) result: the content of ``results/<model>/<task>.json`` and what ``evaluate`` returns.
+
+    ``result["metrics"]`` reads the JSON view (a fresh copy), like the dicts results used to be.
+    """
+
+    model: ModelInfo
+    task: TaskInfo
+    paper_metric: PaperMetric
+    metrics: Mapping[str, float]
+    higher_is_better: Mapping[str, bool]
+    primary: PrimaryMetric
+    unparsed: int
+    failed: int
+    throughput: Throughput
+    seed: int
+    provenance: Mapping[str, Any]
+    created: str
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> TaskResult:
+        """Read a result file's content; a ``ValueError`` says what is wrong with it."""
+        try:
+            version = d["schema_version"]
+            if version not in READABLE_SCHEMAS:
+                raise ValueError(f"schema_version {version!r} is not one this lamm-bench reads {READABLE_SCHEMAS}")
+            paper, primary = d["paper_metric"], d["primary"]
+            return cls(
+                model=ModelInfo.from_json(d["model"]), task=TaskInfo.from_json(d["task"]),
+                paper_metric=PaperMetric(paper["name"], paper["value"], paper["key"]),
+                metrics=dict(d["metrics"]), higher_is_better=dict(d["higher_is_better"]),
+                primary=PrimaryMetric(primary["name"], primary["value"],
+                                      tuple(primary["ci95"]) if primary["ci95"] is not None else None),
+                unparsed=d["unparsed"], failed=d["failed"], throughput=Throughput.from_json(d["throughput"]),
+                seed=d["seed"], provenance=dict(d["provenance"]), created=d["created"], schema_version=version,
+            )  # fmt: skip
+        except KeyError as exc:
+            raise ValueError(f"missing field {exc}") from None
+        except (TypeError, AttributeError) as exc:
+            raise ValueError(f"a field has the wrong type ({exc})") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result file's content (a new dict each call)."""
+        p, primary = self.paper_metric, self.primary
+        return {
+            "schema_version": self.schema_version,
+            "model": self.model.to_json(),
+            "task": self.task.to_json(),
+            "paper_metric": {"name": p.name, "value": p.value, "key": p.key},
+            "metrics": dict(self.metrics),
+            "higher_is_better": dict(self.higher_is_better),
+            "primary": {"name": primary.name, "value": primary.value,
+                        "ci95": list(primary.ci95) if primary.ci95 is not None else None},  # fmt: skip
+            "unparsed": self.unparsed,
+            "failed": self.failed,
+            "throughput": self.throughput.to_json(),
+            "seed": self.seed,
+            "provenance": dict(self.provenance),
+            "created": self.created,
         }
-    )
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_json()[key]
+
+    @property
+    def paper_higher_is_better(self) -> bool:
+        """Whether a larger paper-metric value is better (as recorded in the file)."""
+        return self.higher_is_better.get(self.paper_metric.key, True)
 
 
 def _version(dist: str) -> str | None:
@@ -79,47 +250,45 @@ def provenance(device: str | None = None) -> dict[str, Any]:
     }
 
 
+def group_place(task: str, groups: Mapping[str, Sequence[str]]) -> GroupPlace | None:
+    """The first group (by name) that lists ``task`` itself, and the task's position in it."""
+    for name in sorted(groups):
+        if task in groups[name]:
+            return GroupPlace(name, list(groups[name]).index(task))
+    return None
+
+
 def build_result(
     *,
-    model: Mapping[str, Any],
+    model: ModelInfo,
     task: TaskSpec,
     metas: Sequence[MetaFile],
     data_root: Path,
     n_samples: int,
     outcome: TaskOutcome,
     seed: int,
-    throughput: Mapping[str, Any],
-    device: str | None,
+    throughput: Throughput,
     limit: int | None,
     decoding: str = "greedy",
-) -> dict[str, Any]:
+    group: GroupPlace | None = None,
+) -> TaskResult:
     """The result record (also what ``lamm_bench.evaluate`` returns)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "model": dict(model),
-        "task": {
-            "name": task.name,
-            "version": task.version,
-            "protocol": task.protocol,
-            "modality": task.modality,
-            "split": "test",
-            "n_samples": n_samples,
-            "limit": limit,
-            "meta_files": [{"path": str(m.path.relative_to(data_root)), "sha256": m.sha256} for m in metas],
-            "fingerprint": task_fingerprint(task, metas),
-            "settings": {**task.extra, "decoding": decoding},
-        },
-        "paper_metric": {"name": task.paper_metric[0], "value": outcome.paper_value, "key": task.paper_metric[1]},
-        "metrics": outcome.metrics,
-        "higher_is_better": {name: higher_is_better(name, task.metrics) for name in outcome.metrics},
-        "primary": {"name": outcome.primary, "value": outcome.metrics.get(outcome.primary), "ci95": outcome.ci95},
-        "unparsed": outcome.unparsed,
-        "failed": outcome.failed,
-        "throughput": dict(throughput),
-        "seed": seed,
-        "provenance": provenance(device),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+    info = TaskInfo(
+        name=task.name, version=task.version, protocol=task.protocol, modality=task.modality, split="test",
+        n_samples=n_samples, limit=limit,
+        meta_files=tuple({"path": str(m.path.relative_to(data_root)), "sha256": m.sha256} for m in metas),
+        fingerprint=task_fingerprint(task, metas), settings={**task.extra, "decoding": decoding}, group=group,
+    )  # fmt: skip
+    return TaskResult(
+        model=model, task=info,
+        paper_metric=PaperMetric(task.paper_metric[0], outcome.paper_value, task.paper_metric[1]),
+        metrics=dict(outcome.metrics),
+        higher_is_better={name: higher_is_better(name, task.metrics) for name in outcome.metrics},
+        primary=PrimaryMetric(outcome.primary, outcome.metrics.get(outcome.primary), outcome.ci95),
+        unparsed=outcome.unparsed, failed=outcome.failed, throughput=throughput, seed=seed,
+        provenance=provenance(model.description.get("device")),
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )  # fmt: skip
 
 
 def result_paths(out_dir: Path, model_name: str, task_name: str) -> tuple[Path, Path]:
@@ -128,10 +297,15 @@ def result_paths(out_dir: Path, model_name: str, task_name: str) -> tuple[Path, 
     return folder / f"{task_name}.json", folder / f"{task_name}.predictions.jsonl"
 
 
-def write_result(out_dir: Path, result: Mapping[str, Any], per_sample: Sequence[Mapping[str, Any]]) -> Path:
+def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[Mapping[str, Any]]) -> Path:
     """Write predictions first, then the result file, each atomically; returns the result path."""
-    result_path, predictions_path = result_paths(out_dir, result["model"]["name"], result["task"]["name"])
+    result_path, predictions_path = result_paths(out_dir, result.model.name, result.task.name)
     lines = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in per_sample)
     atomic_write_text(predictions_path, lines)
-    atomic_write_text(result_path, json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    atomic_write_text(result_path, json.dumps(result.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
     return result_path
+
+
+def read_result(path: Path) -> TaskResult:
+    """A result file as a record; ``ValueError`` when it is not one."""
+    return TaskResult.from_json(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -22,9 +22,10 @@ from lamm_bench import distributed, media, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
 from lamm_bench.data import MetaFile, load_samples, select
 from lamm_bench.errors import UserError
+from lamm_bench.identity import fingerprint, task_fingerprint
 from lamm_bench.records import Request, Response, Sample
 from lamm_bench.resources import check_resources
-from lamm_bench.results import build_result, fingerprint, task_fingerprint, write_result
+from lamm_bench.results import ModelInfo, TaskResult, Throughput, build_result, group_place, write_result
 from lamm_bench.scoring import score_predictions
 from lamm_bench.store import PredictionStore, StoredResponse
 from lamm_bench.task import TaskSpec, stage_needs
@@ -348,11 +349,14 @@ def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], Store
     return predictions, failed
 
 
-def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, settings: RunSettings) -> dict | None:
+def evaluate_task(
+    adapter, model_info: ModelInfo | Mapping[str, Any], task: PreparedTask, settings: RunSettings
+) -> TaskResult | None:
     """Run (or resume) one task and, on rank 0, score it and write its result (other ranks return None)."""
     rank, world = distributed.rank_and_world()
-    model_name = model_info["name"]
-    model_fp = model_info["fingerprint"]
+    if not isinstance(model_info, ModelInfo):
+        model_info = ModelInfo.from_json(model_info)
+    model_name, model_fp = model_info.name, model_info.fingerprint
     store = store_for(settings, model_name, model_fp, task, rank)
     stats = run_inference(adapter, task, store, settings, lambda: read_all_ranks(settings, model_name, model_fp, task))
     distributed.barrier()
@@ -365,18 +369,17 @@ def evaluate_task(adapter, model_info: Mapping[str, Any], task: PreparedTask, se
                     task.spec.name, len(failed), len(task.all_samples))
     outcome = score_predictions(task.spec, task.all_samples, predictions, failed=failed, seed=settings.seed)
     seconds = stats["inference_seconds"]
-    throughput = {
+    throughput = Throughput.from_json({
         **stats,
         "requests_per_second": stats["new_requests"] / seconds if seconds else None,
         "tokens_per_second": stats["new_tokens"] / seconds if seconds and stats["new_tokens"] else None,
         "world_size": world,
         "batch_size_setting": settings.batch_size,
-    }
+    })  # fmt: skip
     result = build_result(
         model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
         n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
-        device=model_info["description"].get("device"),
-        limit=settings.limit, decoding=settings.decoding,
+        limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
     )  # fmt: skip
     if settings.write:
         write_result(settings.out_dir, result, outcome.per_sample)

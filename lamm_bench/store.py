@@ -151,14 +151,3 @@ def _parse_line(line: bytes, *, where: str) -> StoredResponse:
         return StoredResponse(**raw)
     except TypeError as exc:  # a missing or unknown field
         raise UserError(f"{where}: not a store record ({exc}); {hint}") from None
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old content or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
