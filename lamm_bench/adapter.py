@@ -2,8 +2,15 @@
 
 An adapter is one class. It is constructed from a mapping of string arguments (``--model-arg k=v``) without
 side effects, loads its weights only when :meth:`Adapter.load` is called, and never sees task internals: each
-request carries its resolved media. ``capabilities`` tells the runner what the adapter can take, so an
+request carries its resolved media paths. ``capabilities`` tells the runner what the adapter can take, so an
 unsupported task is refused before any inference starts.
+
+Media: an adapter that reads pixels or points sets ``media = "decoded"``; the runner then decodes each batch's
+images and reads its point clouds (the next batch's in a background thread, unless prefetch is off) and calls
+``generate(requests, media=...)`` / ``score_choices(requests, media=...)`` with a
+:class:`lamm_bench.media.Media` record (path -> decoded image / point cloud). Any other adapter (no ``media``
+attribute, or ``media = "paths"``) is called with the requests alone, exactly as before, and nothing is decoded
+for it.
 """
 
 from __future__ import annotations
@@ -19,6 +26,11 @@ CHOICE = "choice"
 IMAGE = "image"
 POINT_CLOUD = "point_cloud"
 
+PATHS = "paths"
+"""``Adapter.media`` default: the adapter gets the requests' paths only (and opens files itself, if at all)."""
+DECODED = "decoded"
+"""``Adapter.media = DECODED``: the runner hands each batch's decoded media to ``generate``/``score_choices``."""
+
 
 @runtime_checkable
 class Adapter(Protocol):
@@ -31,16 +43,33 @@ class Adapter(Protocol):
         """Load weights (or connect); raise ``MissingWeightsError`` naming what is missing and where."""
 
     def generate(self, requests: Sequence[Request]) -> list[Response]:
-        """Answer ``generate`` requests, one response per request, in order."""
+        """Answer ``generate`` requests, one response per request, in order.
+
+        An adapter with ``media = "decoded"`` takes ``media: Media | None = None`` too (None: decode on the spot).
+        """
 
     def score_choices(self, requests: Sequence[Request]) -> list[Response]:
-        """Score ``choice`` requests: ``option_scores`` per request (raise if unsupported)."""
+        """Score ``choice`` requests: ``option_scores`` per request (raise if unsupported); ``media`` as above."""
 
     def describe(self) -> Mapping[str, object]:
         """The settings that change answers (weights, dtype, ...), for the model fingerprint."""
 
+    # Optional: ``media = "decoded"`` -- hand me each batch's decoded media (see the module docstring); absent or
+    # ``"paths"``: paths only.
     # Optional: ``refuse(request) -> str | None`` -- why a request cannot be answered (e.g. CLIP and free text);
     # the runner asks it about each task's first request before any weights are loaded.
+
+
+def wants_decoded_media(adapter: object) -> bool:
+    """Whether ``adapter`` asked for decoded media (``media = "decoded"``); an adapter that says nothing did not.
+
+    Raises:
+        ValueError: ``media`` is set to something else (a bug in the adapter).
+    """
+    kind = getattr(adapter, "media", PATHS)
+    if kind not in (PATHS, DECODED):
+        raise ValueError(f"{type(adapter).__name__}.media must be {PATHS!r} or {DECODED!r}, not {kind!r}")
+    return kind == DECODED
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def evaluate(
     write: bool = True,
     progress: ProgressHook | None = None,
     decoding: str = "greedy",
+    prefetch: bool = True,
 ) -> list[TaskResult]:
     """Evaluate a model on tasks; returns one ``TaskResult`` per task (``to_json()`` is the result file's content;
     ``result["metrics"]`` reads that JSON view).
@@ -49,6 +50,9 @@ def evaluate(
         write: write result files (the store is always written, for resume).
         progress: optional hook called after every batch.
         decoding: ``greedy`` (default) or ``paper`` (the paper-era sampling: top_p 0.9, temperature 1.0, seeded).
+        prefetch: for an adapter that asks for decoded media (``media = "decoded"``), decode the next batch's
+            images and point clouds in a background thread while the model works (default); off: decode each
+            batch just before its call. Adapters that did not ask get paths only either way.
     """
     if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
@@ -57,7 +61,7 @@ def evaluate(
     task_names = [tasks] if isinstance(tasks, str) else list(tasks)
     settings = RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
-        batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding,
+        batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
     )  # fmt: skip
     if isinstance(model, str):
         card = registry.resolve_model(model)

@@ -52,6 +52,7 @@ def run(
     name: Annotated[Optional[str], typer.Option(help="Model name in results (default: the card name).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     decoding: Annotated[str, typer.Option(help="greedy, or paper: the paper-era sampling (top_p 0.9, T 1.0).")] = "greedy",
+    prefetch: Annotated[bool, typer.Option(help="Decode the next batch's media in the background (adapters that ask).")] = True,
 ) -> None:
     """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
     from lamm_bench.api import evaluate
@@ -66,7 +67,7 @@ def run(
         for model_name in models:
             results += evaluate(
                 model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
-                seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding,
+                seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
             )  # fmt: skip
     if results:  # ranks other than 0 of a torchrun have none
         print_results(results, out)

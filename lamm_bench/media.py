@@ -1,23 +1,20 @@
-"""Decoded images, shared between the runner's prefetch thread and the adapters.
+"""Decoded media: what the runner hands to an adapter that asks for it (``media = "decoded"``).
 
-The runner decodes the next batch's images in a background thread while the model works on the current batch
-(PIL releases the GIL while decoding, torch while computing), and adapters read them through
-:func:`load_image`, which returns the decoded image from a small bounded cache or decodes it on the spot. The
-cache holds a few batches' worth of images and evicts the oldest; images in it must be treated as read-only
-(``convert``/``resize`` return new images, as adapters use them).
+An adapter that reads pixels or points declares it (see :mod:`lamm_bench.adapter`); for each batch the runner
+decodes the batch's images and reads its point clouds into a :class:`Media` record -- the next batch's in a
+background thread while the model works on the current one, when prefetch is on (PIL and NumPy release the GIL
+while decoding, torch while computing) -- and passes it with the batch. Adapters that did not ask get paths only,
+and nothing is decoded for them. There is no module-level cache: a batch's media live as long as its call.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from lamm_bench.errors import UserError
-
-_CAPACITY = 256
-_cache: OrderedDict[str, object] = OrderedDict()
-_lock = threading.Lock()
+from lamm_bench.records import Request
 
 
 def decode_image(path: str):
@@ -40,42 +37,65 @@ def decode_image(path: str):
         raise UserError(f"image {path}: cannot be decoded ({type(exc).__name__}: {exc})") from None
 
 
-def load_image(path: str):
-    """The decoded image at ``path`` (in its own mode), from the prefetch cache when it is there.
+@dataclass(frozen=True)
+class Media:
+    """A batch's decoded media, by path. Treat them as read-only (PIL's ``convert``/``resize`` return new images).
+
+    The accessors fall back to decoding on the spot for a path that is not here, so an adapter called directly
+    (without the runner, or with ``media=None``) behaves the same.
+    """
+
+    images: Mapping[str, Any] = field(default_factory=dict)
+    """Image path -> decoded PIL image, in the file's own mode."""
+    point_clouds: Mapping[str, Any] = field(default_factory=dict)
+    """Point-cloud path -> the validated array as stored (every point; subsampled per request by
+    :meth:`point_cloud`)."""
+
+    def image(self, path: str):
+        """The decoded image at ``path``.
+
+        Raises:
+            UserError: naming the file, when it is missing or not a decodable image (see :func:`decode_image`).
+        """
+        found = self.images.get(path)
+        return found if found is not None else decode_image(path)
+
+    def point_cloud(self, path: str, *, num_points: int, seed: int):
+        """The model's input for a request: ``num_points`` points drawn with ``seed``, exactly as
+        :func:`lamm_bench.pointcloud.load_point_cloud` returns them.
+
+        Raises:
+            UserError: naming the file, when it is missing or not a valid point cloud.
+        """
+        from lamm_bench.pointcloud import read_point_cloud, sample_point_cloud
+
+        points = self.point_clouds.get(path)
+        if points is None:
+            points = read_point_cloud(path)
+        return sample_point_cloud(points, num_points=num_points, seed=seed, path=path)
+
+
+def decode_media(requests: Iterable[Request]) -> Media:
+    """Decode every image and read every point cloud of ``requests`` (each file once).
 
     Raises:
-        UserError: naming the file, when it is missing or not a decodable image (see :func:`decode_image`).
+        UserError: naming the sample and the file, for the first one that is missing or corrupt.
     """
-    with _lock:
-        if path in _cache:
-            _cache.move_to_end(path)
-            return _cache[path]
-    image = decode_image(path)
-    _remember(path, image)
-    return image
-
-
-def _remember(path: str, image: object) -> None:
-    with _lock:
-        _cache[path] = image
-        _cache.move_to_end(path)
-        while len(_cache) > _CAPACITY:
-            _cache.popitem(last=False)
-
-
-def prefetch(paths: Iterable[str]) -> None:
-    """Decode images into the cache; unreadable files are skipped (the adapter reports them properly)."""
-    for path in paths:
-        with _lock:
-            if path in _cache:
-                continue
+    images: dict[str, Any] = {}
+    clouds: dict[str, Any] = {}
+    for request in requests:
         try:
-            _remember(path, decode_image(path))
-        except UserError:  # load_image raises it again, in the adapter, where the request is known
-            continue
+            for path in request.images:
+                if path not in images:
+                    images[path] = decode_image(path)
+            if request.point_cloud and request.point_cloud not in clouds:
+                from lamm_bench.pointcloud import read_point_cloud
+
+                clouds[request.point_cloud] = read_point_cloud(request.point_cloud)
+        except UserError as exc:
+            raise UserError(f"sample {request.sample_id!r}: {exc}") from None
+    return Media(images, clouds)
 
 
-def clear() -> None:
-    """Empty the cache."""
-    with _lock:
-        _cache.clear()
+NO_MEDIA = Media()
+"""Nothing decoded ahead: every accessor decodes on the spot (for an adapter called with ``media=None``)."""

@@ -17,7 +17,10 @@ import numpy as np
 
 from lamm_bench.errors import UserError
 
-__all__ = ["LAMM_NUM_POINTS", "check_point_cloud", "load_point_cloud", "subsample_points"]
+__all__ = [
+    "LAMM_NUM_POINTS", "check_point_cloud", "load_point_cloud", "read_point_cloud", "sample_point_cloud",
+    "subsample_points",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,18 @@ def subsample_points(points: np.ndarray, num_points: int, seed: int = 0) -> np.n
     return points[index]
 
 
+def read_point_cloud(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read and validate a ``.npy`` point cloud as stored (every point, every column), without subsampling.
+
+    Raises:
+        UserError: as :func:`load_point_cloud`.
+    """
+    path = Path(path)
+    points = _read_npy(path)
+    _validate(points, path)
+    return points
+
+
 def check_point_cloud(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Read and validate a ``.npy`` point cloud as :func:`load_point_cloud` does, without subsampling.
 
@@ -84,10 +99,15 @@ def check_point_cloud(path: str | os.PathLike[str]) -> tuple[int, int]:
     Raises:
         UserError: as :func:`load_point_cloud`.
     """
-    path = Path(path)
-    points = _read_npy(path)
-    _validate(points, path)
-    return points.shape
+    return read_point_cloud(path).shape
+
+
+def sample_point_cloud(points: np.ndarray, *, num_points: int = LAMM_NUM_POINTS, seed: int = 0, path: object = "") -> np.ndarray:
+    """The model's input from a validated cloud (:func:`read_point_cloud`): ``num_points`` rows drawn as
+    :func:`subsample_points` does, as float32 (``path`` only names the file in the log)."""
+    if points.shape[0] < num_points:
+        logger.debug("%s has %d points; sampling %d with replacement", path, points.shape[0], num_points)
+    return subsample_points(points, num_points, seed).astype(np.float32, copy=False)
 
 
 def load_point_cloud(path: str | os.PathLike[str], *, num_points: int = LAMM_NUM_POINTS, seed: int = 0) -> np.ndarray:
@@ -105,9 +125,4 @@ def load_point_cloud(path: str | os.PathLike[str], *, num_points: int = LAMM_NUM
         UserError: the file is missing or unreadable, not 2-D, has fewer than 3 columns, no rows, a
             non-numeric dtype, or NaN/infinite values.
     """
-    path = Path(path)
-    points = _read_npy(path)
-    _validate(points, path)
-    if points.shape[0] < num_points:
-        logger.debug("%s has %d points; sampling %d with replacement", path, points.shape[0], num_points)
-    return subsample_points(points, num_points, seed).astype(np.float32, copy=False)
+    return sample_point_cloud(read_point_cloud(path), num_points=num_points, seed=seed, path=path)

@@ -11,19 +11,18 @@ import dataclasses
 import logging
 import random
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from lamm_bench import distributed, media, registry
+from lamm_bench import distributed, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
+from lamm_bench.batching import AUTO_BATCH_START, answer_batches, make_batches, new_stats  # noqa: F401 (re-export)
 from lamm_bench.data import MetaFile, load_samples, select
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
-from lamm_bench.records import Request, Response, Sample
+from lamm_bench.records import Request, Sample
 from lamm_bench.resources import check_resources
 from lamm_bench.results import ModelInfo, TaskResult, Throughput, build_result, group_place, write_result
 from lamm_bench.scoring import score_predictions
@@ -48,7 +47,8 @@ class RunSettings:
     seed: int = 0
     write: bool = True
     prefetch: bool = True
-    """Decode the next batch's images in a background thread (for adapters that read them via lamm_bench.media)."""
+    """For an adapter that asks for decoded media: decode the next batch's images and point clouds in a background
+    thread while the model works (off: decode each batch just before its call). Others get paths either way."""
     decoding: str = "greedy"
     """``greedy`` (deterministic, the default) or ``paper``: the paper-era LAMM inference's sampling (``top_p`` 0.9,
     temperature 1.0), seeded per request."""
@@ -167,25 +167,7 @@ def read_all_ranks(settings: RunSettings, model_name: str, model_fp: str, task: 
     return done
 
 
-def _call(adapter: Any, batch: Sequence[Request]) -> list[Response]:
-    kind = batch[0].kind
-    responses = adapter.generate(batch) if kind == "generate" else adapter.score_choices(batch)
-    if len(responses) != len(batch):
-        raise RuntimeError(f"adapter returned {len(responses)} responses for {len(batch)} requests")
-    return list(responses)
-
-
-def _batches(requests: list[Request], size: int) -> list[list[Request]]:
-    # Length-sorted (longest first) so padding is minimal and an out-of-memory shows in the first batch;
-    # requests of different kinds never share a batch.
-    ordered = sorted(requests, key=lambda r: (r.kind, -len(r.text), r.sample_id, r.key))
-    out: list[list[Request]] = []
-    for r in ordered:
-        if out and len(out[-1]) < size and out[-1][0].kind == r.kind:
-            out[-1].append(r)
-        else:
-            out.append([r])
-    return out
+_batches = make_batches  # the former name, for benchmarks and tests
 
 
 def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()) -> list[Request]:
@@ -263,9 +245,7 @@ def run_inference(
 ) -> dict[str, Any]:  # fmt: skip
     """Answer every request of every stage that is not stored yet (``read``: every stored answer, default this
     store's), appending to ``store``; returns timing counts."""
-    auto = settings.batch_size == "auto"
-    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0,
-             "batch_size": AUTO_BATCH_START if auto else settings.batch_size}  # fmt: skip
+    stats = new_stats(settings.batch_size)
     for index in range(len(task.spec.stages)):
         stored = read() if read else store.read()
         requests = [
@@ -275,64 +255,14 @@ def run_inference(
             if stage == index
         ]
         label = f"{task.spec.name} [{index + 1}/{len(task.spec.stages)}]"
-        _answer_batches(adapter, _batches(requests, stats["batch_size"]), store, stats, settings, label)
+        _answer_batches(adapter, make_batches(requests, stats["batch_size"]), store, stats, settings, label)
     return stats
 
 
-AUTO_BATCH_START = 64
-"""``--batch-size auto`` tries this many requests per call first, then halves on every out-of-memory."""
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(exc, torch.cuda.OutOfMemoryError)
-
-
-def _back_off(batch: list[Request], later: list[list[Request]], stats: dict) -> list[list[Request]]:
-    """After an out-of-memory on ``batch``: halve the batch size and re-cut it and every later batch."""
-    size = max(1, len(batch) // 2)
-    stats["batch_size"] = size
-    log.warning("out of memory at batch size %d; retrying the same requests with batch size %d", len(batch), size)
-    torch = sys.modules["torch"]
-    torch.cuda.empty_cache()
-    return _batches([r for b in (batch, *later) for r in b], size)
-
-
 def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, settings: RunSettings, label: str) -> None:
-    """Call the adapter batch by batch, storing each batch's answers as soon as they come back.
-
-    With ``batch_size="auto"``, a batch that runs out of GPU memory is not stored at all; it and every later batch
-    are re-cut at half the size and asked again, so no answer is lost or duplicated.
-    """
-    total, answered = sum(len(b) for b in batches), 0
-    queue = list(batches)
-    # Decode the next batch's images in a background thread while the model works on this one.
-    with ThreadPoolExecutor(max_workers=1) as decoder:
-        upcoming = decoder.submit(media.prefetch, _image_paths(queue[0])) if queue and settings.prefetch else None
-        while queue:
-            batch = queue.pop(0)
-            if upcoming is not None:
-                upcoming.result()
-                upcoming = decoder.submit(media.prefetch, _image_paths(queue[0])) if queue else None
-            start = time.perf_counter()
-            try:
-                responses = _call(adapter, batch)
-            except Exception as exc:
-                if settings.batch_size != "auto" or len(batch) == 1 or not _is_out_of_memory(exc):
-                    raise
-                queue = _back_off(batch, queue, stats)
-                continue
-            stats["inference_seconds"] += time.perf_counter() - start
-            stats["new_requests"] += len(batch)
-            stats["new_tokens"] += sum(r.n_tokens or 0 for r in responses)
-            store.append(StoredResponse.of(q.sample_id, q.key, r, request_identity(q)) for q, r in zip(batch, responses))
-            answered += len(batch)
-            if settings.progress:
-                settings.progress(label, answered, total)
-
-
-def _image_paths(batch: Sequence[Request]) -> list[str]:
-    return [path for request in batch for path in request.images]
+    """:func:`lamm_bench.batching.answer_batches` with the run's settings (batch size, prefetch, progress)."""
+    answer_batches(adapter, batches, store, stats, identity=request_identity, auto=settings.batch_size == "auto",
+                   prefetch=settings.prefetch, progress=settings.progress, label=label)  # fmt: skip
 
 
 def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,

@@ -10,9 +10,12 @@ import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lamm_bench.errors import UserError
+
+if TYPE_CHECKING:
+    from lamm_bench.media import Media
 
 T = TypeVar("T")
 
@@ -43,13 +46,17 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def open_rgb(path: str, *, sample_id: str):
-    """Open an image as RGB, or raise ``UserError`` naming the sample and the file."""
-    from lamm_bench.media import load_image
+def open_rgb(path: str, *, sample_id: str, media: Media | None = None):
+    """An image as RGB, or ``UserError`` naming the sample and the file.
+
+    ``media``: the batch's images decoded by the runner (for an adapter with ``media = "decoded"``); an image that
+    is not there is decoded here.
+    """
+    from lamm_bench.media import NO_MEDIA
 
     try:
-        return load_image(path).convert("RGB")  # decoded ahead by the runner's prefetch thread when it could
-    except UserError as exc:  # missing or corrupt: load_image names the file
+        return (media or NO_MEDIA).image(path).convert("RGB")
+    except UserError as exc:  # missing or corrupt: decode_image names the file
         raise UserError(f"sample {sample_id!r}: {exc}") from None
 
 

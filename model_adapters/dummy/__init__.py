@@ -3,7 +3,8 @@
 Its answers are a pure function of the request (a hash of sample id, key and text), shaped so that every LAMM
 parser has something to chew on: an option letter, a label from the request's options, a bracketed box, a
 point and a count. ``fail_every=N`` makes every N-th request (by hash) fail, ``delay=S`` sleeps S seconds per
-batch (for kill-and-resume tests).
+batch (for kill-and-resume tests). It never opens a media file and does not ask for decoded media (no ``media``
+attribute), so the runner decodes nothing for it.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, ModelCard, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, ModelCard, config_from_args
 from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import file_identity
 from lamm_bench.records import Request, Response
 
@@ -130,6 +131,8 @@ class HFAdapter:
     """A Hugging Face image-text-to-text model (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, CHOICE, IMAGE})
+    media = DECODED
+    """The runner hands over each batch's decoded images (decoded ahead when prefetch is on)."""
 
     def __init__(self, args: Mapping[str, str]):
         self.config: HFConfig = config_from_args(HFConfig, args, adapter="hf")
@@ -147,17 +150,17 @@ class HFAdapter:
             self.load()
         return self._loaded
 
-    def generate(self, requests: Sequence[Request]) -> list[Response]:
+    def generate(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Greedy or sampled generation, batched with left padding; text cut at the first stop string."""
         from lamm_bench.model_adapters.hf import impl
 
-        return impl.generate(self._model(), requests, self.config.batch_size)
+        return impl.generate(self._model(), requests, self.config.batch_size, media)
 
-    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+    def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Mean log-prob of each option's tokens after the prompt and ``assistant_prefix``."""
         from lamm_bench.model_adapters.hf import impl
 
-        return impl.score_choices(self._model(), requests, self.config.batch_size)
+        return impl.score_choices(self._model(), requests, self.config.batch_size, media)
 
     def describe(self) -> Mapping[str, object]:
         """Settings that change answers: the model directory's identity, dtype, device, remote code."""

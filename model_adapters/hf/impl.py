@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import chunks, cut_at_stop, open_rgb
 from lamm_bench.records import GenerationSettings, Request, Response
 
@@ -165,8 +166,8 @@ def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "
     return loaded.processor.apply_chat_template(messages, continue_final_message=True, tokenize=False)
 
 
-def _encode(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str):
-    images = [open_rgb(path, sample_id=r.sample_id) for r in requests for path in r.images]
+def _encode(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str, media: Media | None):
+    images = [open_rgb(path, sample_id=r.sample_id, media=media) for r in requests for path in r.images]
     bos = loaded.tokenizer.bos_token
     # A template that writes BOS itself must not get a second one from the tokenizer.
     add_special = not (bos and texts and texts[0].startswith(bos))
@@ -177,8 +178,11 @@ def _encode(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], 
     return inputs.to(loaded.device, dtype=loaded.dtype)
 
 
-def generate(loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None) -> list[Response]:
-    """Generate for every request, batching requests that share decoding settings."""
+def generate(
+    loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None, media: Media | None = None
+) -> list[Response]:
+    """Generate for every request, batching requests that share decoding settings (``media``: the runner's decoded
+    images, by path)."""
     responses: list[Response | None] = [None] * len(requests)
     by_settings: dict[GenerationSettings, list[int]] = {}
     for index, request in enumerate(requests):
@@ -186,14 +190,16 @@ def generate(loaded: LoadedModel, requests: Sequence[Request], batch_size: int |
     for settings, indices in by_settings.items():
         for chunk in chunks(indices, batch_size or len(indices)):
             batch = [requests[i] for i in chunk]
-            for i, response in zip(chunk, _generate_batch(loaded, batch, settings)):
+            for i, response in zip(chunk, _generate_batch(loaded, batch, settings, media)):
                 responses[i] = response
     return responses  # type: ignore[return-value]
 
 
-def _generate_batch(loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings) -> list[Response]:
+def _generate_batch(
+    loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings, media: Media | None
+) -> list[Response]:
     texts = [render_prompt(loaded, r, r.assistant_prefix) for r in batch]
-    inputs = _encode(loaded, texts, batch, "left")
+    inputs = _encode(loaded, texts, batch, "left", media)
     kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample}
     if settings.do_sample:
         # Sampled answers are reproducible for the same batch composition (one generator per batch).
@@ -267,7 +273,9 @@ def option_sequences(loaded: LoadedModel, request: Request, add_special: bool = 
     return scored
 
 
-def score_choices(loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None) -> list[Response]:
+def score_choices(
+    loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None, media: Media | None = None
+) -> list[Response]:
     """Score every option of every request; the response text is the best-scoring option."""
     sequences: list[tuple[int, _Scored]] = []
     for index, request in enumerate(requests):
@@ -276,7 +284,7 @@ def score_choices(loaded: LoadedModel, requests: Sequence[Request], batch_size: 
         sequences += [(index, s) for s in option_sequences(loaded, request, _adds_special(loaded, request))]
     scores: list[float] = []
     for chunk in chunks(sequences, batch_size or max(1, len(requests))):
-        scores += _score_batch(loaded, [requests[i] for i, _ in chunk], [s for _, s in chunk])
+        scores += _score_batch(loaded, [requests[i] for i, _ in chunk], [s for _, s in chunk], media)
     responses, position = [], 0
     for request in requests:
         mine = tuple(scores[position : position + len(request.options)])
@@ -291,8 +299,8 @@ def _adds_special(loaded: LoadedModel, request: Request) -> bool:
     return not (bos and render_prompt(loaded, request).startswith(bos))
 
 
-def _score_batch(loaded: LoadedModel, batch: Sequence[Request], seqs: Sequence[_Scored]) -> list[float]:
-    inputs = _encode(loaded, [s.text for s in seqs], batch, "right")
+def _score_batch(loaded: LoadedModel, batch: Sequence[Request], seqs: Sequence[_Scored], media: Media | None) -> list[float]:
+    inputs = _encode(loaded, [s.text for s in seqs], batch, "right", media)
     lengths = inputs["attention_mask"].sum(dim=1).tolist()
     width = inputs["input_ids"].shape[1]
     # Logits are needed only from the first predicting position of any row's option to the end.

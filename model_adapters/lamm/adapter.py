@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, POINT_CLOUD, config_from_args
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.lamm.config import LammConfig, resolve_weights
 from lamm_bench.model_adapters.lamm.prompt import (
@@ -23,6 +23,7 @@ from lamm_bench.model_adapters.lamm.prompt import (
     tag_modality,
     user_prompt,
 )
+from lamm_bench.media import NO_MEDIA, Media
 from lamm_bench.records import Request, Response
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ LAMM_NUM_POINTS = 40_000
 
 class LammAdapter:
     """The native LAMM model (2D with the CLIP tower, 3D with EPCL)."""
+
+    media = DECODED
+    """The runner hands over each batch's decoded images / point clouds (decoded ahead when prefetch is on)."""
 
     def __init__(self, args: Mapping[str, str]):
         self.config: LammConfig = config_from_args(LammConfig, args, adapter="lamm")
@@ -78,26 +82,25 @@ class LammAdapter:
             raise RuntimeError("LammAdapter.load() must be called before inference")
         return self._model
 
-    def _visual(self, requests: Sequence[Request], transform: str):
-        """Projected visual tokens ``[B, n, hidden]`` for the requests' images or point clouds."""
+    def _visual(self, requests: Sequence[Request], transform: str, media: Media | None = None):
+        """Projected visual tokens ``[B, n, hidden]`` for the requests' images or point clouds (``media``: the
+        batch's decoded media from the runner; what is not there is read on the spot)."""
         import torch
 
-        model = self.model
+        model, media = self.model, media or NO_MEDIA
         if self.config.modality == "point_cloud":
-            from lamm_bench.pointcloud import load_point_cloud
-
             parts = []
             for request in requests:
                 if not request.point_cloud:
                     raise UserError(f"sample {request.sample_id}: the lamm 3D model needs a point cloud")
-                points = load_point_cloud(request.point_cloud, num_points=request.num_points or LAMM_NUM_POINTS,
-                                          seed=request.seed)
+                points = media.point_cloud(request.point_cloud, num_points=request.num_points or LAMM_NUM_POINTS,
+                                           seed=request.seed)  # fmt: skip
                 parts.append(model.encode_points(torch.from_numpy(points[:, :3]).unsqueeze(0)))
             return torch.cat(parts, dim=0)
         from lamm_bench.model_adapters.lamm.vision import image_transform, open_image
 
         to_tensor = image_transform(transform)
-        pixels = torch.stack([to_tensor(open_image(request.images)) for request in requests])
+        pixels = torch.stack([to_tensor(open_image(request.images, media)) for request in requests])
         return model.encode_pixels(pixels)
 
     def style(self, request: Request) -> str:
@@ -116,14 +119,14 @@ class LammAdapter:
             for r in requests
         ]
 
-    def generate(self, requests: Sequence[Request]) -> list[Response]:
+    def generate(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Answer generation requests in one left-padded batch."""
         if not requests:
             return []
         from lamm_bench.model_adapters.lamm.decode import generate
 
         layouts = self.generation_layouts(requests)
-        visual = self._visual(requests, "center_crop")
+        visual = self._visual(requests, "center_crop", media)
         outputs = generate(self.model, layouts, visual, [r.generation for r in requests], [r.seed for r in requests])
         return [Response(text=o.text, n_tokens=o.n_tokens) for o in outputs]
 
@@ -138,7 +141,7 @@ class LammAdapter:
             for option in request.options
         ]
 
-    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+    def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Score every option of every request; the answer is the option with the highest score."""
         if not requests:
             return []
@@ -151,7 +154,7 @@ class LammAdapter:
                     logger.warning("sample %s: an option tokenizes differently inside its answer; scoring the "
                                    "tokens at its position", request.sample_id)
                 rows.append((index, layout))
-        visual = self._visual(requests, "squash")
+        visual = self._visual(requests, "squash", media)
         scores: list[float] = []
         step = self.config.choice_batch
         for start in range(0, len(rows), step):

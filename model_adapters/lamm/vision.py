@@ -14,8 +14,12 @@ import logging
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lamm_bench.errors import UserError
+
+if TYPE_CHECKING:
+    from lamm_bench.media import Media
 
 logger = logging.getLogger(__name__)
 
@@ -156,25 +160,25 @@ def _to_rgb(image):
     return image.convert("RGB")
 
 
-def open_image(paths: Sequence[str]):
+def open_image(paths: Sequence[str], media: Media | None = None):
     """Open a request's image(s) as one PIL image (in the file's own mode when there is one image).
 
     LAMM takes one image; several are converted to RGB and put side by side as ChEF's ``horizontal_concat``
-    does.
+    does. ``media``: the batch's images decoded by the runner; one that is not there is decoded here.
 
     Raises:
         UserError: No image, or a file that cannot be read as an image.
     """
     from PIL import Image, UnidentifiedImageError
 
-    from lamm_bench.media import load_image
+    from lamm_bench.media import NO_MEDIA
 
     if not paths:
         raise UserError("the lamm adapter needs an image for a 2D request, and this request has none")
     images = []
     for path in paths:
         try:
-            images.append(load_image(path))  # decoded ahead by the runner's prefetch thread when it could
+            images.append((media or NO_MEDIA).image(path))
         except (OSError, UnidentifiedImageError) as err:
             raise UserError(f"{path}: cannot read image ({err.__class__.__name__})") from None
     if len(images) == 1:

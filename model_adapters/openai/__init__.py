@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lamm_bench.adapter import GENERATE, IMAGE, config_from_args
+from lamm_bench.adapter import GENERATE, IMAGE, PATHS, config_from_args
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.openai import impl
 from lamm_bench.model_adapters._common import cut_at_stop
@@ -78,6 +78,8 @@ class OpenAIAdapter:
     """An OpenAI-compatible chat-completions server (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, IMAGE})
+    media = PATHS
+    """It sends the image files' bytes, so the runner decodes nothing for it (it checks each file decodes itself)."""
 
     def __init__(self, args: Mapping[str, str]):
         self.config: OpenAIConfig = config_from_args(OpenAIConfig, args, adapter="openai")

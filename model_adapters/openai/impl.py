@@ -49,10 +49,10 @@ def image_data_url(path: str, *, sample_id: str) -> str:
             data = handle.read()
     except OSError as exc:
         raise UserError(f"sample {sample_id!r}: cannot read image {path}: {exc.strerror or exc}") from None
-    from lamm_bench.media import load_image
+    from lamm_bench.media import decode_image
 
     try:
-        load_image(path)  # a corrupt file is the user's error, found here rather than as a server's refusal later
+        decode_image(path)  # a corrupt file is the user's error, found here rather than as a server's refusal later
     except UserError as exc:
         raise UserError(f"sample {sample_id!r}: {exc}") from None
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, config_from_args
 from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import file_identity
 from lamm_bench.records import Request, Response
 
@@ -76,6 +77,8 @@ class OpenCLIPAdapter:
     """CLIP zero-shot classification (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, CHOICE, IMAGE})
+    media = DECODED
+    """The runner hands over each batch's decoded images (decoded ahead when prefetch is on)."""
 
     def __init__(self, args: Mapping[str, str]):
         self.config: OpenCLIPConfig = config_from_args(OpenCLIPConfig, args, adapter="openclip")
@@ -108,19 +111,19 @@ class OpenCLIPAdapter:
             return str(exc)
         return None
 
-    def generate(self, requests: Sequence[Request]) -> list[Response]:
+    def generate(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Answer closed-set ``generate`` requests with the best option; refuse open-ended ones."""
         for request in requests:
             closed_set_options(request)
-        return self.score_choices(requests)
+        return self.score_choices(requests, media)
 
-    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+    def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Image-text logits for every option of every request; text is the best option."""
         from lamm_bench.model_adapters.openclip import impl
 
         for request in requests:
             closed_set_options(request)
-        return impl.classify(self._model(), requests, self.config.template)
+        return impl.classify(self._model(), requests, self.config.template, media)
 
     def describe(self) -> Mapping[str, object]:
         """Architecture (and the config file's hash), checkpoint identity, template, dtype, device."""

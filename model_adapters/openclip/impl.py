@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from lamm_bench.errors import MissingWeightsError, UnknownNameError, UserError
+from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import open_rgb
 from lamm_bench.model_adapters.openclip import prompt_for
 from lamm_bench.records import Request, Response
@@ -108,18 +109,20 @@ def text_features(loaded: LoadedCLIP, prompts: Sequence[str]) -> torch.Tensor:
     return torch.stack([loaded.text_cache[p] for p in prompts])
 
 
-def image_features(loaded: LoadedCLIP, requests: Sequence[Request]) -> torch.Tensor:
-    """L2-normalized image embeddings, one per request."""
-    pixels = torch.stack([loaded.preprocess(open_rgb(_single_image(r), sample_id=r.sample_id)) for r in requests])
+def image_features(loaded: LoadedCLIP, requests: Sequence[Request], media: Media | None = None) -> torch.Tensor:
+    """L2-normalized image embeddings, one per request (``media``: the runner's decoded images, by path)."""
+    pixels = torch.stack(
+        [loaded.preprocess(open_rgb(_single_image(r), sample_id=r.sample_id, media=media)) for r in requests]
+    )
     with torch.inference_mode():
         return loaded.model.encode_image(pixels.to(loaded.device, loaded.dtype), normalize=True).float()
 
 
-def classify(loaded: LoadedCLIP, requests: Sequence[Request], template: str) -> list[Response]:
+def classify(loaded: LoadedCLIP, requests: Sequence[Request], template: str, media: Media | None = None) -> list[Response]:
     """Zero-shot logits over each request's options; the response text is the best option."""
     if not requests:
         return []
-    images = image_features(loaded, requests)
+    images = image_features(loaded, requests, media)
     scale = loaded.model.logit_scale.exp().float()
     bias = getattr(loaded.model, "logit_bias", None)
     responses = []

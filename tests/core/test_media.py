@@ -1,9 +1,12 @@
-"""The decoded-image cache and the runner's prefetch of the next batch's images."""
+"""Decoded media handed to the adapters that ask for them, and the runner's prefetch of the next batch's media."""
+
+import threading
 
 import pytest
 from PIL import Image
 
 from lamm_bench import media
+from lamm_bench.adapter import DECODED
 from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Response
 from lamm_bench.runner import RunSettings, _answer_batches
@@ -11,10 +14,19 @@ from lamm_bench.store import PredictionStore
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    media.clear()
-    yield
-    media.clear()
+def decoded_in_background(monkeypatch):
+    """Paths decoded by the prefetch thread (not the runner's own thread), recorded by ``media.decode_image``."""
+    seen: set[str] = set()
+    decode = media.decode_image
+
+    def recording(path):
+        image = decode(path)
+        if threading.current_thread() is not threading.main_thread():
+            seen.add(path)
+        return image
+
+    monkeypatch.setattr(media, "decode_image", recording)
+    return seen
 
 
 def _images(tmp_path, n):
@@ -26,46 +38,49 @@ def _images(tmp_path, n):
     return paths
 
 
-def test_prefetched_images_are_served_from_the_cache(tmp_path):
+def test_prefetched_images_are_served_from_the_record(tmp_path):
     [path] = _images(tmp_path, 1)
-    media.prefetch([path, str(tmp_path / "missing.png")])  # unreadable files are skipped, not raised
-    first = media.load_image(path)
-    assert first is media.load_image(path) and first.size == (16, 8) and first.getpixel((0, 0)) == (0, 0, 0)
+    decoded = media.decode_media([Request(sample_id="0", kind="generate", system="", text="t", images=(path,))])
+    first = decoded.image(path)
+    assert first is decoded.image(path) and first.size == (16, 8) and first.getpixel((0, 0)) == (0, 0, 0)
     with pytest.raises(UserError, match=r"image not found: .*missing\.png"):
-        media.load_image(str(tmp_path / "missing.png"))
+        decoded.image(str(tmp_path / "missing.png"))
 
 
-def test_cache_is_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(media, "_CAPACITY", 2)
-    a, b, c = _images(tmp_path, 3)
-    media.prefetch([a, b, c])
-    assert list(media._cache) == [b, c]
+def test_no_module_level_cache():
+    # the former side channel (a module-level cache filled by the runner) is gone: media live as long as a batch
+    assert not any(hasattr(media, name) for name in ("_cache", "prefetch", "load_image", "clear"))
 
 
 class SpyAdapter:
-    """Records, at each call, which of the batch's images were already decoded."""
+    """Records, at each call, which of the batch's images were already decoded (by the prefetch thread)."""
 
-    def __init__(self):
-        self.decoded_before_call = []
+    media = DECODED
 
-    def generate(self, batch):
-        self.decoded_before_call.append([p in media._cache for r in batch for p in r.images])
+    def __init__(self, background):
+        self.background, self.decoded_before_call, self.handed = background, [], []
+
+    def generate(self, batch, media=None):
+        self.decoded_before_call.append([p in self.background for r in batch for p in r.images])
+        self.handed.append(sorted(media.images))
         return [Response(text="x") for _ in batch]
 
 
-def test_runner_decodes_each_batch_before_the_adapter_sees_it(tmp_path):
+def test_runner_decodes_each_batch_before_the_adapter_sees_it(tmp_path, decoded_in_background):
     paths = _images(tmp_path, 6)
     batches = [[Request(sample_id=str(i), kind="generate", system="", text="t", images=(paths[i],)) for i in (j, j + 1)]
                for j in (0, 2, 4)]  # fmt: skip
-    spy = SpyAdapter()
+    spy = SpyAdapter(decoded_in_background)
     settings = RunSettings(data_root=tmp_path)
     stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
     _answer_batches(spy, batches, PredictionStore(tmp_path / "s.jsonl"), stats, settings, "t")
     assert spy.decoded_before_call == [[True, True]] * 3 and stats["new_requests"] == 6
-    media.clear()
-    spy = SpyAdapter()
+    assert spy.handed == [sorted(paths[j : j + 2]) for j in (0, 2, 4)]
+    decoded_in_background.clear()
+    spy = SpyAdapter(decoded_in_background)
     _answer_batches(spy, batches, PredictionStore(tmp_path / "s2.jsonl"), stats, RunSettings(data_root=tmp_path, prefetch=False), "t")
     assert spy.decoded_before_call == [[False, False]] * 3
+    assert spy.handed == [sorted(paths[j : j + 2]) for j in (0, 2, 4)]  # prefetch off: decoded just before the call
 
 
 def _corrupt_images(tmp_path):
@@ -87,9 +102,10 @@ def test_a_corrupt_image_is_a_user_error_naming_the_file(tmp_path):
     # issue 14 item 13: a corrupt file must be exit 2 naming it, for every adapter that decodes images
     for path in _corrupt_images(tmp_path):
         with pytest.raises(UserError, match=rf"image {path}: cannot be decoded"):
-            media.load_image(str(path))
-        media.prefetch([str(path)])  # the prefetch thread skips it; the adapter's load raises
-        assert str(path) not in media._cache
+            media.decode_image(str(path))
+        request = Request(sample_id="s1", kind="generate", system="", text="t", images=(str(path),))
+        with pytest.raises(UserError, match=rf"image {path}: cannot be decoded"):
+            media.decode_media([request])  # the runner's decoding, for an adapter that asks for decoded media
 
 
 def test_every_adapter_that_reads_images_reports_a_corrupt_one_as_a_user_error(tmp_path):
@@ -104,6 +120,5 @@ def test_every_adapter_that_reads_images_reports_a_corrupt_one_as_a_user_error(t
     }
     for path in _corrupt_images(tmp_path):
         for name, opener in openers.items():
-            media.clear()
             with pytest.raises(UserError, match=rf"image {path}: cannot be decoded"):
                 opener(str(path))

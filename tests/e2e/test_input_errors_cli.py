@@ -93,7 +93,7 @@ def test_data_check_decodes_media_and_names_each_bad_file_with_its_record(root):
 
 
 def test_a_run_that_decodes_a_corrupt_image_is_exit_2_naming_it(root, tmp_path):
-    # the runner path: the openclip adapter decodes images through lamm_bench.media.load_image
+    # the runner path: the openclip adapter asks for decoded media, which the runner decodes (lamm_bench.media)
     sys.path.insert(0, str(Path(__file__).parent.parent / "adapters"))
     import tiny_hf
 
