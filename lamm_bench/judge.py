@@ -14,18 +14,24 @@ unparsable verdicts are counted and reported instead of silently dropped; the ju
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lamm_bench.batching import answer_batches, make_batches, new_stats, unanswered
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import fingerprint
 from lamm_bench.records import GenerationSettings, Request, Sample
-from lamm_bench.store import PredictionStore, StoredResponse
+from lamm_bench.results import judge_paths, result_paths
+from lamm_bench.runner import request_identity
+from lamm_bench.store import PredictionStore
+
+log = logging.getLogger(__name__)
 
 # task -> (number of samples judged, the task description the judge's system message names)
 JUDGE_TASKS: dict[str, tuple[int, str]] = {
@@ -100,9 +106,9 @@ def judged_subset(samples: Sequence[Sample], size: int, seed: int) -> list[Sampl
     return [samples[i] for i in order[:size]]
 
 
-def read_answers(results_dir: Path, model: str, task: str) -> dict[str, Any]:
-    """A model's stored answers for a task, from ``results/<model>/<task>.predictions.jsonl``."""
-    path = Path(results_dir) / model / f"{task}.predictions.jsonl"
+def read_answers(out_dir: Path, model: str, task: str) -> dict[str, Any]:
+    """A model's stored answers for a task, from its per-sample output ``results/<model>/<task>.predictions.jsonl``."""
+    path = result_paths(out_dir, model, task)[1]
     if not path.is_file():
         raise UserError(f"no answers of model {model!r} for task {task!r}: {path} not found (run it first)")
     try:
@@ -147,38 +153,49 @@ class JudgeSettings:
     max_new_tokens: int = 512
 
 
-def judge_pairwise(judge: Any, settings: JudgeSettings) -> dict[str, Any]:
-    """Run (or resume) the pairwise judgement and write ``OUT/judge/<A>_vs_<B>.json``; returns the report."""
+def judge_requests(settings: JudgeSettings) -> list[tuple[str, Request]]:
+    """(task, request) for every judged sample that both models answered, in task and subset order."""
     from lamm_bench import registry
 
-    unknown = [t for t in settings.tasks if t not in JUDGE_TASKS]
-    if unknown:
-        raise UserError(f"the GPT metric covers {', '.join(JUDGE_TASKS)}; not {', '.join(unknown)}")
-    results_dir = settings.out_dir / "results"
-    description = dict(judge.describe())
-    judge_fp = fingerprint(description)
     items: list[tuple[str, Request]] = []
     for task in settings.tasks:
         size, what = JUDGE_TASKS[task]
         samples, _ = load_samples(registry.get_task(task), settings.data_root, check_media=False)
-        answers = [read_answers(results_dir, m, task) for m in (settings.model_a, settings.model_b)]
+        answers = [read_answers(settings.out_dir, m, task) for m in (settings.model_a, settings.model_b)]
         for sample in judged_subset(samples, size, settings.seed):
             if sample.id in answers[0] and sample.id in answers[1]:
                 text = judge_query(sample, answers[0][sample.id], answers[1][sample.id])
                 request = Request(sample_id=f"{task}:{sample.id}", kind="generate", system=SYSTEM.format(what), text=text,
                                   generation=GenerationSettings(max_new_tokens=settings.max_new_tokens, stop=()))  # fmt: skip
                 items.append((task, request))
-    pair = f"{settings.model_a}_vs_{settings.model_b}"
-    store = PredictionStore(settings.out_dir / "store" / "judge" / f"{pair}-{judge_fp[:16]}-{settings.seed}.jsonl")
-    done = store.read()
-    todo = [r for _, r in items if (r.sample_id, "") not in done]
-    for start in range(0, len(todo), settings.batch_size):
-        batch = todo[start : start + settings.batch_size]
-        store.append(StoredResponse.of(r.sample_id, "", resp) for r, resp in zip(batch, judge.generate(batch)))
-    return _report(settings, items, store, description)
+    return items
 
 
-def _report(settings: JudgeSettings, items, store: PredictionStore, description: Mapping[str, Any]) -> dict[str, Any]:
+def judge_pairwise(judge: Any, settings: JudgeSettings) -> dict[str, Any]:
+    """Run (or resume) the pairwise judgement and write ``OUT/judge/<A>_vs_<B>.json``; returns the report.
+
+    The judge is asked through the runner's machinery (:mod:`lamm_bench.batching`): length-sorted batches, each
+    batch's verdicts appended to the store as they come back, and on a rerun only the requests without a stored
+    successful verdict to that very request are asked again.
+    """
+    unknown = [t for t in settings.tasks if t not in JUDGE_TASKS]
+    if unknown:
+        raise UserError(f"the GPT metric covers {', '.join(JUDGE_TASKS)}; not {', '.join(unknown)}")
+    description = dict(judge.describe())
+    items = judge_requests(settings)
+    paths = judge_paths(settings.out_dir, settings.model_a, settings.model_b, fingerprint(description)[:16], settings.seed)
+    store = PredictionStore(paths[2])
+    todo = unanswered([r for _, r in items], store.read(), request_identity)
+    stats = new_stats(settings.batch_size)
+    answer_batches(judge, make_batches(todo, settings.batch_size), store, stats, identity=request_identity,
+                   prefetch=False, label="judge")  # fmt: skip
+    log.info("judge: %d of %d verdicts asked in %.1f s", stats["new_requests"], len(items), stats["inference_seconds"])
+    return _report(settings, items, store, description, paths[:2])
+
+
+def _report(
+    settings: JudgeSettings, items, store: PredictionStore, description: Mapping[str, Any], paths: tuple[Path, Path]
+) -> dict[str, Any]:
     latest = store.latest()
     done = {k: v for k, v in latest.items() if v.error is None}
     per_task: dict[str, dict[str, int]] = {}
@@ -210,8 +227,7 @@ def _report(settings: JudgeSettings, items, store: PredictionStore, description:
         "failed": sum(c["failed"] for c in per_task.values()),
         "per_task": per_task,
     }
-    pair = settings.out_dir / "judge" / f"{settings.model_a}_vs_{settings.model_b}"
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    atomic_write_text(pair.parent / f"{pair.name}.jsonl", lines)
-    atomic_write_text(pair.parent / f"{pair.name}.json", json.dumps(report, indent=2) + "\n")
+    report_path, rows_path = paths
+    atomic_write_text(rows_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    atomic_write_text(report_path, json.dumps(report, indent=2) + "\n")
     return report

@@ -297,6 +297,15 @@ def result_paths(out_dir: Path, model_name: str, task_name: str) -> tuple[Path, 
     return folder / f"{task_name}.json", folder / f"{task_name}.predictions.jsonl"
 
 
+def judge_paths(out_dir: Path, model_a: str, model_b: str, judge_key: str, seed: int) -> tuple[Path, Path, Path]:
+    """(report JSON, per-sample verdicts JSONL, resumable store) of a pairwise judgement (``judge_key``: the
+    judge's fingerprint prefix)."""
+    pair = f"{model_a}_vs_{model_b}"
+    folder = Path(out_dir) / "judge"
+    store = Path(out_dir) / "store" / "judge" / f"{pair}-{judge_key}-{seed}.jsonl"
+    return folder / f"{pair}.json", folder / f"{pair}.jsonl", store
+
+
 def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[Mapping[str, Any]]) -> Path:
     """Write predictions first, then the result file, each atomically; returns the result path."""
     result_path, predictions_path = result_paths(out_dir, result.model.name, result.task.name)

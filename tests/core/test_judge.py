@@ -79,3 +79,20 @@ def test_pairwise_scores_counts_and_resume(mini_root, tmp_path):
     # resume: only the failed requests are asked again
     judge_pairwise(judge, settings)
     assert judge.calls == 14
+
+
+def test_resume_reuses_a_verdict_only_for_the_very_same_request(mini_root, tmp_path):
+    # the judge resumes as the runner does: a stored verdict counts only for the request it answered (same text)
+    for name, seed in (("model-a", "0"), ("model-b", "1")):
+        lamm_bench.evaluate("dummy", ["cifar10"], data_root=mini_root, out_dir=tmp_path, model_args={"seed": seed},
+                            name=name)  # fmt: skip
+    settings = JudgeSettings("model-a", "model-b", mini_root, tmp_path, tasks=("cifar10",), batch_size=4)
+    judge = ScriptedJudge()
+    judge_pairwise(judge, settings)
+    assert judge.calls == 6
+    answers = tmp_path / "results/model-b/cifar10.predictions.jsonl"
+    rows = [json.loads(line) for line in answers.read_text().splitlines()]
+    rows[0]["prediction"] = "a different answer"
+    answers.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    judge_pairwise(judge, settings)
+    assert judge.calls == 6 + 1 + 1  # the changed sample, and the failed one (id 3) asked again
