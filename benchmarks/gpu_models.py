@@ -219,17 +219,11 @@ def random_weights(shape: Shape, device, allowed: list[int] | None):
         yield
 
 
-LLAVA_CHAT_TEMPLATE = (
-    "{% for message in messages %}{% if message['role'] != 'system' %}{{ message['role'].upper() + ': '}}"
-    "{% endif %}{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
-    "{{ '<image>\n' }}{% endfor %}{% if message['role'] != 'assistant' %}"
-    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
-    "{{ content['text'] + ' '}}{% endfor %}{% else %}"
-    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
-    "{% generation %}{{ content['text'] + ' '}}{% endgeneration %}{% endfor %}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}"
-)
-"""llava-hf/llava-1.5-7b-hf's chat template."""
+def llava_chat_template() -> str:
+    """llava-hf/llava-1.5-7b-hf's chat template (the copy the hf adapter falls back to)."""
+    from lamm_bench.model_adapters.hf.impl import LLAVA_15_CHAT_TEMPLATE
+
+    return LLAVA_15_CHAT_TEMPLATE
 
 
 def write_llava_dir(directory: Path, shape: Shape):
@@ -251,7 +245,7 @@ def write_llava_dir(directory: Path, shape: Shape):
     processor = LlavaProcessor(
         image_processor=CLIPImageProcessor(size={"shortest_edge": size}, crop_size={"height": size, "width": size}),
         tokenizer=tokenizer, patch_size=shape.llava_vision["patch_size"], vision_feature_select_strategy="default",
-        num_additional_image_tokens=1, chat_template=LLAVA_CHAT_TEMPLATE,
+        num_additional_image_tokens=1, chat_template=llava_chat_template(),
     )  # fmt: skip
     processor.save_pretrained(directory)
     return config, safe_ids(model_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -58,27 +59,33 @@ def evaluate(
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
     if decoding not in ("greedy", "paper"):
         raise UserError(f"--decoding must be greedy or paper, got {decoding!r}")
-    task_names = [tasks] if isinstance(tasks, str) else list(tasks)
     settings = RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
     )  # fmt: skip
-    if isinstance(model, str):
-        card = registry.resolve_model(model)
-        adapter = registry.build_adapter(card, model_args or {})
-        model_name, card_name, adapter_name = name or card.name, card.name, card.adapter
-        args = {**card.args, **(model_args or {})}
-    else:
-        adapter = model
-        model_name, card_name, adapter_name, args = name or type(model).__name__, None, type(model).__name__, {}
-    if "/" in model_name or model_name.startswith("."):
-        raise UserError(f"model name {model_name!r} cannot be used as a folder name (use --name)")
-    prepared = prepare_tasks(task_names, settings)
-    check_capabilities(model_name, adapter, prepared)
+    adapter, info = _model(model, name, model_args or {})
+    prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
+    check_capabilities(info.name, adapter, prepared)
     description = dict(adapter.describe())
-    info = ModelInfo(name=model_name, card=card_name, adapter=adapter_name, args=args, description=description,
-                     fingerprint=fingerprint({"adapter": adapter_name, **description}))  # fmt: skip
+    info = dataclasses.replace(info, description=description,
+                               fingerprint=fingerprint({"adapter": info.adapter, **description}))  # fmt: skip
     seed_everything(seed)
     adapter.load()
     results = [evaluate_task(adapter, info, task, settings) for task in prepared]
     return [r for r in results if r is not None]  # ranks other than 0 score nothing
+
+
+def _model(model: str | Any, name: str | None, model_args: Mapping[str, str]) -> tuple[Any, ModelInfo]:
+    """The adapter (built, not loaded) and what the results say about it, before its settings are described."""
+    if isinstance(model, str):
+        card = registry.resolve_model(model)
+        adapter = registry.build_adapter(card, model_args)
+        info = ModelInfo(name=name or card.name, card=card.name, adapter=card.adapter,
+                         args={**card.args, **model_args}, description={}, fingerprint="")  # fmt: skip
+    else:
+        adapter = model
+        info = ModelInfo(name=name or type(model).__name__, card=None, adapter=type(model).__name__, args={},
+                         description={}, fingerprint="")  # fmt: skip
+    if "/" in info.name or info.name.startswith("."):
+        raise UserError(f"model name {info.name!r} cannot be used as a folder name (use --name)")
+    return adapter, info
