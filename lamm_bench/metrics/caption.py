@@ -12,8 +12,12 @@ Stanford CoreNLP models that ``pycocoevalcap`` downloads at first use, and lamm-
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import logging
+import os
+import sys
+import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -61,11 +65,31 @@ def bleu4_paper_aggregate(samples: Sequence[Mapping[str, float]]) -> dict[str, f
     return {"bleu4_nltk": sum(s["bleu4_nltk"] for s in samples) * 100 / len(samples)}
 
 
+@contextlib.contextmanager
+def _java_stderr_logged():
+    """Send what the Java tokenizer writes to the process's stderr ("PTBTokenizer tokenized N tokens at ...") to
+    the log instead of the user's terminal. Java inherits file descriptor 2, so it is redirected at that level."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace").strip()
+            if text:
+                logger.debug("PTB tokenizer: %s", text)
+
+
 def _tokenize(captions: Mapping[object, Sequence[str]]) -> dict[object, list[str]]:
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
     try:
-        return PTBTokenizer().tokenize({k: [{"caption": c} for c in v] for k, v in captions.items()})
+        with _java_stderr_logged():
+            return PTBTokenizer().tokenize({k: [{"caption": c} for c in v] for k, v in captions.items()})
     except FileNotFoundError as exc:
         raise UserError("COCO caption metrics need Java on PATH (java was not found)") from exc
 

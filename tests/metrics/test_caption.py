@@ -140,3 +140,11 @@ def test_java_starts_once_per_call_for_ptb_and_once_per_process_for_meteor(monke
     second = coco_caption_scores({"1": "A dog runs on the grass.", "2": "a cat"}, refs)
     assert first == second
     assert started == ["ptb", "meteor", "ptb"]
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="needs Java")
+def test_the_java_tokenizer_prints_nothing_on_the_terminal(capfd):
+    scores = coco_caption_scores({"1": "A dog runs on the grass."}, {"1": REFS})
+    out, err = capfd.readouterr()
+    assert scores["bleu1"] > 0
+    assert "PTBTokenizer" not in out + err and out == "" and err == ""
