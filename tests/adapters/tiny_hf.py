@@ -66,6 +66,26 @@ def train_sentencepiece(path: Path, vocab_size: int = 160) -> Path:
     return path
 
 
+def _tiny_llava_config(tokenizer, image_token_id: int):
+    """LLaVA-1.5's architecture at toy size: a 2-layer CLIP vision tower and a 2-layer LLaMA."""
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig
+
+    vision = CLIPVisionConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        image_size=IMAGE_SIZE, patch_size=PATCH_SIZE, projection_dim=32,
+    )
+    text = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlavaConfig(
+        vision_config=vision, text_config=text, image_token_index=image_token_id,
+        vision_feature_select_strategy="default", vision_feature_layer=-2,
+    )
+
+
 def build_tiny_llava(
     directory: Path, *, seed: int = 0, chat_template: str | None = LLAVA_15_CHAT_TEMPLATE, pad_like: str | None = None
 ) -> Path:
@@ -82,15 +102,7 @@ def build_tiny_llava(
         ``directory``.
     """
     import torch
-    from transformers import (
-        CLIPImageProcessor,
-        CLIPVisionConfig,
-        LlamaConfig,
-        LlamaTokenizer,
-        LlavaConfig,
-        LlavaForConditionalGeneration,
-        LlavaProcessor,
-    )
+    from transformers import CLIPImageProcessor, LlamaTokenizer, LlavaForConditionalGeneration, LlavaProcessor
 
     directory.mkdir(parents=True, exist_ok=True)
     sp_dir = directory / "_sp"
@@ -100,22 +112,8 @@ def build_tiny_llava(
     tokenizer.add_special_tokens({"pad_token": "<pad>", "additional_special_tokens": ["<image>"]})
     image_token_id = tokenizer.convert_tokens_to_ids("<image>")
 
-    vision = CLIPVisionConfig(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-        image_size=IMAGE_SIZE, patch_size=PATCH_SIZE, projection_dim=32,
-    )
-    text = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    config = LlavaConfig(
-        vision_config=vision, text_config=text, image_token_index=image_token_id,
-        vision_feature_select_strategy="default", vision_feature_layer=-2,
-    )
     torch.manual_seed(seed)
-    model = LlavaForConditionalGeneration(config).eval()
+    model = LlavaForConditionalGeneration(_tiny_llava_config(tokenizer, image_token_id)).eval()
     # Random init gives near-uniform logits; sharpen the LM head so greedy decoding has clear winners and
     # batch-vs-single comparisons are not decided by float noise between near-ties.
     with torch.no_grad():
