@@ -43,3 +43,13 @@ def test_python_api_example_runs(mini_root, tmp_path, monkeypatch):
     code = _block("import lamm_bench").replace('"/tmp/lamm-mini"', repr(str(mini_root)))
     exec(compile(code, "README-api", "exec"), {})
     assert (tmp_path / "leaderboard/results/dummy/scienceqa.json").exists()
+
+
+def test_quick_start_is_the_two_commands_ci_runs():
+    quick = README.split("## Quick start", 1)[1]
+    first_block = re.search(r"```bash\n(.*?)```", quick, flags=re.S).group(1)
+    assert first_block.split("\n")[:-1] == ["make demo", "make test"]
+    ci = (Path(__file__).parents[2] / ".ci/run").read_text()
+    assert [line for line in ci.splitlines() if line.startswith("make ")] == ["make test", "make demo"]
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    assert "\ndemo: setup\n" in makefile and "\ntest: setup\n" in makefile
