@@ -50,6 +50,6 @@ def test_quick_start_is_the_two_commands_ci_runs():
     first_block = re.search(r"```bash\n(.*?)```", quick, flags=re.S).group(1)
     assert first_block.split("\n")[:-1] == ["make demo", "make test"]
     ci = (Path(__file__).parents[2] / ".ci/run").read_text()
-    assert [line for line in ci.splitlines() if line.startswith("make ")] == ["make test", "make demo"]
+    assert [line for line in ci.splitlines() if line.startswith("make ")] == ["make demo", "make test"]
     makefile = (Path(__file__).parents[2] / "Makefile").read_text()
     assert "\ndemo: setup\n" in makefile and "\ntest: setup\n" in makefile
