@@ -229,12 +229,13 @@ def data_mini(
     seed: int = 0,
 ) -> None:
     """Write a small synthetic LAMM data root (every meta schema, real PNG files) for smoke runs."""
-    from lamm_bench.mini import write_mini_2d
+    from lamm_bench.mini import write_dataset_identity, write_mini_2d
     from lamm_bench.mini3d import require_trimesh, write_mini_3d
 
     require_trimesh()  # before the 2D half is written
     write_mini_2d(out, n=n, seed=seed)
     write_mini_3d(out, seed=seed)
+    write_dataset_identity(out, seed=seed)  # its results are demo results, never LAMM's
     typer.echo(f"wrote {out}")
 
 

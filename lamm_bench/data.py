@@ -48,6 +48,30 @@ class MetaFile:
     records: list
 
 
+DATASET_FILE = "lamm_bench_dataset.json"
+"""A file at the top of a data root that says it is not the released LAMM_Dataset (e.g. ``lamm-bench data mini``'s
+demo data): ``{"name": ..., "version": ..., "description": ...}``. Its content is recorded in every result on that
+root, and the leaderboard shows such results in their own section, never beside LAMM numbers."""
+
+
+def dataset_identity(root: Path) -> dict[str, str] | None:
+    """The data root's identity from its :data:`DATASET_FILE`, or None for the LAMM_Dataset as released (no file).
+
+    Raises:
+        UserError: the file exists but is not a JSON object with a string ``name``.
+    """
+    path = Path(root) / DATASET_FILE
+    if not path.is_file():
+        return None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: not a dataset identity file ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise UserError(f'{path}: should be a JSON object with a "name" (and "version", "description")')
+    return {str(k): str(v) for k, v in sorted(raw.items())}
+
+
 def resolve_data_root(data_root: str | os.PathLike | None) -> Path:
     """The data root from ``--data-root`` or ``$LAMM_BENCH_DATA``; it must be an existing directory."""
     raw = data_root if data_root is not None else os.environ.get(DATA_ENV)

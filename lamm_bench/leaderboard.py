@@ -33,7 +33,8 @@ class Table:
     tasks: tuple[str, ...]
     protocol: str
     rows: dict[str, dict[str, TaskResult]]  # model -> task -> result
-    reference: dict[str, PaperColumn]  # the paper table's columns (empty for ChEF tables)
+    reference: dict[str, PaperColumn]  # the paper table's columns (empty for ChEF tables and demo data)
+    dataset: str | None = None  # the data's name when it is not the LAMM benchmark (e.g. lamm-mini)
 
 
 def load_results(results_dir: Path) -> list[TaskResult]:
@@ -48,20 +49,27 @@ def load_results(results_dir: Path) -> list[TaskResult]:
 
 
 def build_tables(results: Sequence[TaskResult]) -> list[Table]:
-    """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables."""
-    buckets: dict[tuple[str, str], dict[str, dict[str, TaskResult]]] = {}
+    """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables; then, in a
+    section of their own and without the paper's rows, the same tables for each demo data set (e.g. lamm-mini)."""
+    buckets: dict[tuple[str | None, str, str], dict[str, dict[str, TaskResult]]] = {}
     for r in results:
-        buckets.setdefault((r.task.modality, r.task.protocol), {}).setdefault(r.model.name, {})[r.task.name] = r
+        dataset = r.task.dataset["name"] if r.task.dataset else None
+        key = (dataset, r.task.modality, r.task.protocol)
+        buckets.setdefault(key, {}).setdefault(r.model.name, {})[r.task.name] = r
     tables = []
-    for modality, protocol in (("2d", "paper"), ("3d", "paper"), ("2d", "chef"), ("3d", "chef")):
-        fixed = {c.task: c for c in paper_columns(modality)} if protocol == "paper" else {}
-        rows = buckets.get((modality, protocol), {})
-        if not rows and not fixed:
-            continue
-        found = [r for per_task in rows.values() for r in per_task.values() if r.task.name not in fixed]
-        seen = sorted({r.task.name for r in found}, key=lambda task: _task_order(task, found))
-        title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
-        tables.append(Table(title, (*fixed, *seen), protocol, dict(sorted(rows.items())), fixed))
+    for dataset in (None, *sorted({d for d, _, _ in buckets if d is not None})):
+        for modality, protocol in (("2d", "paper"), ("3d", "paper"), ("2d", "chef"), ("3d", "chef")):
+            real_paper = protocol == "paper" and dataset is None
+            fixed = {c.task: c for c in paper_columns(modality)} if real_paper else {}
+            rows = buckets.get((dataset, modality, protocol), {})
+            if not rows and not fixed:
+                continue
+            found = [r for per_task in rows.values() for r in per_task.values() if r.task.name not in fixed]
+            seen = sorted({r.task.name for r in found}, key=lambda task: _task_order(task, found))
+            title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
+            if dataset is not None:
+                title += f", on {dataset}"
+            tables.append(Table(title, (*fixed, *seen), protocol, dict(sorted(rows.items())), fixed, dataset))
     return tables
 
 
@@ -104,7 +112,7 @@ def render_table(table: Table) -> list[str]:
             text = _fmt(value)
             cells.append(f"**{text}**" if value is not None and value == best.get(task) and len(table.rows) > 1 else text)
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    if table.protocol == "paper":
+    if table.reference:
         for row in PUBLISHED:
             if any(t in row.values for t in table.tasks):
                 # published numbers as printed (no padding: 0.158 stays 0.158)
@@ -128,7 +136,7 @@ def _legend(table: Table) -> list[str]:
         counts = ", ".join(str(n) for n in sorted({r.task.n_samples for r in results}))
         label = results[0].paper_metric.name
         lines.append(f"| {task} | {table.protocol} | {versions} | {label} | `{keys}` | {counts} |")
-    if table.protocol == "paper":
+    if table.reference:
         lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
                   "the best measured value per column."]  # fmt: skip
     return lines
@@ -147,7 +155,15 @@ def render_markdown(results: Sequence[TaskResult], *, chart: bool) -> str:
     ]
     if chart:
         lines += [f"![models across tasks]({CHART})", ""]
+    demo_heading = False
     for table in build_tables(results):
+        if table.dataset is not None and not demo_heading:
+            lines += ["# Demo data: not the LAMM benchmark", "",
+                      "These results were computed on a data root that says it is not the released LAMM_Dataset "
+                      "(`lamm_bench_dataset.json`, recorded as `task.dataset` in each result), such as the mini "
+                      "benchmark of `lamm-bench data mini`. They show that the pipeline works; they are not "
+                      "comparable with LAMM numbers, so no published row is shown beside them.", ""]  # fmt: skip
+            demo_heading = True
         lines += render_table(table)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -173,12 +189,13 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
             values = [table.rows[m][task].paper_metric.value for m in names]
             label, higher = _column_info(table, task)
             ax.barh(names, values, color="#4c72b0")
-            published = reference.get(task) if table.protocol == "paper" else None
+            published = reference.get(task) if table.reference else None
             if isinstance(published, (int, float)):
                 ax.axvline(published, color="#888888", linestyle="--", linewidth=1)
             top = max([*values, published if isinstance(published, (int, float)) else 0, 1.0])
             ax.set_xlim(0, top * 1.1)
-            ax.set_title(f"{task}: {label} {'↑' if higher else '↓'}")
+            where = f" ({table.dataset})" if table.dataset else ""
+            ax.set_title(f"{task}{where}: {label} {'↑' if higher else '↓'}")
             ax.invert_yaxis()
         for ax in list(axes.flat)[len(panels):]:
             ax.axis("off")

@@ -23,6 +23,23 @@ def _write(meta_dir: Path, name: str, records: list[dict]) -> None:
     (meta_dir / f"{name}.json").write_text(json.dumps(records, indent=1) + "\n")
 
 
+MINI_NAME = "lamm-mini"
+MINI_VERSION = "1"
+"""Bumped whenever the mini benchmark's generators change what they write."""
+
+
+def write_dataset_identity(root: Path, *, seed: int = 0) -> Path:
+    """Mark ``root`` as the mini demo benchmark, so its results are never taken for LAMM results."""
+    from lamm_bench.data import DATASET_FILE
+
+    identity = {"name": MINI_NAME, "version": f"{MINI_VERSION}+seed{seed}",
+                "description": "synthetic mini benchmark written by `lamm-bench data mini`; not the LAMM benchmark"}
+    path = Path(root) / DATASET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(identity, indent=1, sort_keys=True) + "\n")
+    return path
+
+
 def write_mini_2d(root: Path, *, n: int = 6, seed: int = 0) -> Path:
     """Write ``root/2D_Benchmark`` with ``n`` records per meta file; returns ``root``."""
     rng = random.Random(seed)

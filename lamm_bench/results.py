@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from lamm_bench.data import MetaFile
+from lamm_bench.data import MetaFile, dataset_identity
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import task_fingerprint
 from lamm_bench.metrics import higher_is_better
@@ -78,6 +78,9 @@ class TaskInfo:
     settings: Mapping[str, Any]
     group: GroupPlace | None = None
     """None (and absent from the file) for a task no group lists, and in files older than the field."""
+    dataset: Mapping[str, str] | None = None
+    """The data root's identity (``data.dataset_identity``) when it is not the released LAMM_Dataset, e.g. the mini
+    demo benchmark; None (and absent from the file) for LAMM's own data."""
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> TaskInfo:
@@ -86,6 +89,7 @@ class TaskInfo:
             d["name"], d["version"], d["protocol"], d["modality"], d["split"], d["n_samples"], d["limit"],
             tuple(dict(m) for m in d["meta_files"]), d["fingerprint"], dict(d["settings"]),
             GroupPlace(group["name"], group["position"]) if group is not None else None,
+            dict(d["dataset"]) if d.get("dataset") is not None else None,
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -95,6 +99,8 @@ class TaskInfo:
                "settings": dict(self.settings)}  # fmt: skip
         if self.group is not None:
             out["group"] = {"name": self.group.name, "position": self.group.position}
+        if self.dataset is not None:
+            out["dataset"] = dict(self.dataset)
         return out
 
 
@@ -278,6 +284,7 @@ def build_result(
         n_samples=n_samples, limit=limit,
         meta_files=tuple({"path": str(m.path.relative_to(data_root)), "sha256": m.sha256} for m in metas),
         fingerprint=task_fingerprint(task, metas), settings={**task.extra, "decoding": decoding}, group=group,
+        dataset=dataset_identity(data_root),
     )  # fmt: skip
     return TaskResult(
         model=model, task=info,

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from lamm_bench import distributed, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
 from lamm_bench.batching import AUTO_BATCH_START, answer_batches, make_batches, new_stats  # noqa: F401 (re-export)
-from lamm_bench.data import MetaFile, load_samples, select
+from lamm_bench.data import MetaFile, dataset_identity, load_samples, select
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
 from lamm_bench.records import Request, Sample
@@ -114,6 +114,7 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
     prepared = []
     specs = registry.resolve_tasks(task_names)
     check_resources(specs)
+    dataset_identity(settings.data_root)  # a malformed identity file is a user error now, not after inference
     for spec in specs:
         samples, metas = load_samples(spec, settings.data_root)
         chosen = select(samples, settings.limit)
