@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import random
 
+from lamm_bench.batching import make_batches as _batches
 from lamm_bench.records import Request
-from lamm_bench.runner import _batches
 
 
 def padded(batches: list[list[Request]]) -> int:

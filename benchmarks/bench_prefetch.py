@@ -21,8 +21,9 @@ import torch
 from PIL import Image
 
 from lamm_bench.adapter import DECODED
+from lamm_bench.batching import make_batches as _batches
 from lamm_bench.records import Request, Response
-from lamm_bench.runner import RunSettings, _answer_batches, _batches
+from lamm_bench.runner import RunSettings, _answer_batches
 from lamm_bench.store import PredictionStore
 
 

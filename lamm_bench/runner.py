@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from lamm_bench import distributed, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
-from lamm_bench.batching import AUTO_BATCH_START, answer_batches, make_batches, new_stats  # noqa: F401 (re-export)
+from lamm_bench.batching import answer_batches, make_batches, new_stats
 from lamm_bench.data import MetaFile, dataset_identity, load_samples, select
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
@@ -43,7 +43,7 @@ class RunSettings:
     out_dir: Path = Path("leaderboard")
     limit: int | None = None
     batch_size: int | Literal["auto"] = 8
-    """Requests per adapter call; ``auto`` starts at ``AUTO_BATCH_START`` and halves on out-of-memory."""
+    """Requests per adapter call; ``auto`` starts at ``batching.AUTO_BATCH_START`` and halves on out-of-memory."""
     seed: int = 0
     write: bool = True
     prefetch: bool = True
@@ -166,9 +166,6 @@ def read_all_ranks(settings: RunSettings, model_name: str, model_fp: str, task: 
     for path in sorted((settings.out_dir / "store" / model_name / task.spec.name).glob(f"{key}.rank*.jsonl")):
         done.update(PredictionStore(path).read())
     return done
-
-
-_batches = make_batches  # the former name, for benchmarks and tests
 
 
 def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()) -> list[Request]:
