@@ -30,8 +30,8 @@ from pathlib import Path
 
 from lamm_bench import registry
 from lamm_bench.data import load_samples
-from lamm_bench.mini import write_mini_2d
-from lamm_bench.mini3d import write_mini_3d
+from lamm_bench.demo.synthetic import write_mini_2d
+from lamm_bench.demo.synthetic3d import write_mini_3d
 from lamm_bench.metrics import caption
 from lamm_bench.parsing import lexicon, synonyms
 from lamm_bench.model_adapters.dummy import DummyAdapter

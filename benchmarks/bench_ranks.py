@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "adapters
 
 import tiny_lamm  # noqa: E402
 
-from lamm_bench.mini import write_mini_2d  # noqa: E402
+from lamm_bench.demo.synthetic import write_mini_2d  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -224,19 +224,27 @@ def data_check(
 
 @data_app.command("mini")
 def data_mini(
-    out: Annotated[Path, typer.Option("--out", help="Folder to create the mini data root in.")],
-    n: Annotated[int, typer.Option(help="Records per meta file.")] = 6,
-    seed: int = 0,
+    out: Annotated[Path, typer.Option("--out", help="Folder to create the lamm-mini data root in.")],
+    seed: Annotated[int, typer.Option(help="Seed of every source; the same seed writes the same bytes.")] = 0,
+    scale: Annotated[float, typer.Option(help="Multiply every meta file's record count (tests use less).")] = 1.0,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Write a small synthetic LAMM data root (every meta schema, real PNG files) for smoke runs."""
-    from lamm_bench.mini import write_dataset_identity, write_mini_2d
-    from lamm_bench.mini3d import require_trimesh, write_mini_3d
+    """Write lamm-mini: every task's meta file in the LAMM_Dataset layout from real data, plus a train split."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    require_trimesh()  # before the 2D half is written
-    write_mini_2d(out, n=n, seed=seed)
-    write_mini_3d(out, seed=seed)
-    write_dataset_identity(out, seed=seed)  # its results are demo results, never LAMM's
-    typer.echo(f"wrote {out}")
+    from lamm_bench import registry
+    from lamm_bench.console import err
+    from lamm_bench.demo.build import build_into
+
+    if scale <= 0:
+        raise UserError(f"data mini: --scale must be positive, got {scale}")
+    columns = (TextColumn("building lamm-mini {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, disable=not progress) as bar:
+        bar_id = bar.add_task("", total=None)
+        counts = build_into(out, list(registry.tasks().values()), seed=seed, scale=scale,
+                            progress=lambda name, done, total: bar.update(bar_id, completed=done, total=total,
+                                                                          description=Path(name).stem))  # fmt: skip
+    typer.echo(f"wrote {out}: {len(counts)} files, {sum(counts.values())} records")
 
 
 @app.command()

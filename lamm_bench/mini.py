@@ -1,196 +1,107 @@
-"""A small, deterministic LAMM-layout 2D data root for tests, demos and ``lamm-bench data mini``.
+"""The contract between a task and lamm-mini, the embedded demo benchmark: what a task's mini source writes.
 
-Every 2D meta-file schema of LAMM_Dataset is written (CIFAR-10, VOC2012 detection and locating, ScienceQA,
-AI2D, Flickr30k, UCMerced, FSC147, SVT, CelebA smile and hair, LSP keypoints and locating) with real PNG images
-drawn so that the ground truth is true of the picture (a red box where the VOC box is, N dots for a count of N,
-the words of the OCR record written on the image).
+A task names, for each of its meta files, a :class:`MiniSource` (``TaskSpec.mini``): a function that writes that
+meta file's records and their media for one split, plus where the data comes from and under which licence. The
+builder (``lamm_bench.demo.build``, outside the engine) calls every registered task's sources, so adding a task
+touches one file. Nothing here does I/O on import; the types only.
+
+- ``test`` split: the records go into ``<root>/2D_Benchmark/meta_file/<Task>_<Dataset>.json`` (3D likewise),
+  exactly the LAMM_Dataset schema of that file; media paths are relative to ``2D_Benchmark/``.
+- ``train`` split: other records of the same kind (never the test ones), written under ``2D_Instruct/``; each
+  record's ``turns`` become single-turn instruction records in LAMM's format (``conversations``, ``task_type``)
+  in ``2D_Instruct/meta_file/lamm_mini_instruct_2d.json`` (3D: ``3D_Instruct/.../lamm_mini_instruct_3d.json``).
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from lamm_bench.mini_images import draw_boxes, draw_dots, draw_person, draw_text, plain
-
-CIFAR = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-JOINTS = 14
-
-
-def _write(meta_dir: Path, name: str, records: list[dict]) -> None:
-    meta_dir.mkdir(parents=True, exist_ok=True)
-    (meta_dir / f"{name}.json").write_text(json.dumps(records, indent=1) + "\n")
-
+from typing import Any, Literal
 
 MINI_NAME = "lamm-mini"
-MINI_VERSION = "1"
-"""Bumped whenever the mini benchmark's generators change what they write."""
+MINI_VERSION = "2"
+"""Bumped whenever a mini source changes what it writes."""
+
+Split = Literal["test", "train"]
 
 
-def write_dataset_identity(root: Path, *, seed: int = 0) -> Path:
-    """Mark ``root`` as the mini demo benchmark, so its results are never taken for LAMM results."""
+@dataclass(frozen=True)
+class MiniContext:
+    """What a mini source gets: where to write, which split, how many records, and its only randomness."""
+
+    folder: Path
+    """``<root>/2D_Benchmark`` (test) or ``<root>/2D_Instruct`` (train), 3D likewise: media paths in records are
+    relative to it."""
+    split: Split
+    """``test`` (the benchmark meta file) or ``train`` (the instruction split; never the same samples)."""
+    n: int
+    """How many records to write."""
+    seed: int
+    """The build's seed (``lamm-bench data mini --seed``)."""
+    rng: random.Random = field(compare=False)
+    """Seeded by (seed, meta file, split): the only randomness a source may use, so builds are byte-identical."""
+
+    def save_image(self, relative: str, image: Any) -> str:
+        """Write a PIL image as PNG (no metadata, so the bytes depend on the pixels alone); returns ``relative``."""
+        path = self.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path, format="PNG", optimize=False)
+        return relative
+
+    def save_points(self, relative: str, points: Any) -> str:
+        """Write an ``N x 6`` float32 point cloud as ``.npy``; returns ``"./" + relative`` as LAMM's 3D files do."""
+        import numpy as np
+
+        path = self.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.asarray(points, dtype=np.float32))
+        return f"./{relative}"
+
+
+@dataclass(frozen=True)
+class MiniRecord:
+    """One record a mini source wrote, with what a model should answer to it."""
+
+    record: Mapping[str, Any]
+    """The meta-file record, in the LAMM schema of its file."""
+    turns: tuple[tuple[str, str], ...]
+    """``(human, gpt)`` pairs: the record's questions and the answers a model should give (in the form the task's
+    parser reads). In the train split each pair becomes one instruction record."""
+
+
+@dataclass(frozen=True)
+class MiniSource:
+    """How lamm-mini gets one meta file."""
+
+    write: Callable[[MiniContext], Sequence[MiniRecord]]
+    """Write ``ctx.n`` records of ``ctx.split`` and their media under ``ctx.folder``; pure apart from those files."""
+    task_type: str
+    """LAMM instruction ``task_type`` of the train records (selects the training system message)."""
+    source: str
+    """Where the data comes from, for the docs' table (e.g. ``easy-vqa test images``)."""
+    licence: str
+    """Its licence (e.g. ``MIT``)."""
+    n_test: int = 50
+    """Records in the benchmark meta file."""
+    n_train: int = 200
+    """Records in the train split."""
+
+
+MiniSources = Mapping[str, MiniSource]
+"""``TaskSpec.mini``: meta file (as in ``TaskSpec.meta_files``) -> its source."""
+
+
+def write_dataset_identity(root: Path, *, seed: int = 0, description: str = "") -> Path:
+    """Mark ``root`` as demo data (``lamm_bench_dataset.json``), so its results are never taken for LAMM results."""
     from lamm_bench.data import DATASET_FILE
 
     identity = {"name": MINI_NAME, "version": f"{MINI_VERSION}+seed{seed}",
-                "description": "synthetic mini benchmark written by `lamm-bench data mini`; not the LAMM benchmark"}
+                "description": description or "lamm-mini, written by `lamm-bench data mini`; not the LAMM benchmark"}  # fmt: skip
     path = Path(root) / DATASET_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(identity, indent=1, sort_keys=True) + "\n")
     return path
 
-
-def write_mini_2d(root: Path, *, n: int = 6, seed: int = 0) -> Path:
-    """Write ``root/2D_Benchmark`` with ``n`` records per meta file; returns ``root``."""
-    rng = random.Random(seed)
-    bench = Path(root) / "2D_Benchmark"
-    meta = bench / "meta_file"
-    _write(meta, "Classification_CIFAR10", _cifar(bench, rng, n))
-    _write(meta, "VQA_SQAimage", _vqa(bench, rng, n, "sqaimage_images"))
-    _write(meta, "VQA_AI2D", _vqa(bench, rng, n, "ai2d_images"))
-    detection = _voc(bench, rng, n)
-    _write(meta, "Detection_VOC2012", detection)
-    _write(meta, "Locating_VOC2012", [{**r, "query": _LOCATE_Q} for r in detection])
-    _write(meta, "Caption_flickr30k", _captions(bench, rng, n))
-    _write(meta, "Fine-grained_Classification_UCMerced", _ucmerced(bench, rng, n))
-    _write(meta, "Counting_FSC147", _counting(bench, rng, n))
-    _write(meta, "OCR_SVT", _ocr(bench, rng, n))
-    _write(meta, "Facial_Classification_CelebA(Smile)", _celeba(bench, rng, n, "smile"))
-    _write(meta, "Facial_Classification_CelebA(Hair)", _celeba(bench, rng, n, "hair"))
-    lsp = _lsp(bench, rng, n)
-    _write(meta, "Keypoints_Detection_LSP", lsp)
-    _write(meta, "Locating_LSP", [{**r, "query": _HUMAN_LOCATE_Q} for r in lsp])
-    return Path(root)
-
-
-_LOCATE_Q = (
-    "Identify all the objects in the image and provide their positions. Your answer needs to give the object name "
-    "and the position of the object. The position should be represented as [x, y], indicating the coordinates of "
-    "the object in a normalized range of 0-1. "
-)
-_HUMAN_LOCATE_Q = (
-    "Tell me the exact location of the hip key point for human body in the image.Please express the location as "
-    "[x, y]. Both x and y are ratios between 0 and 1, indicating the position relative to the entire image."
-)
-
-
-def _cifar(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    out = []
-    for i in range(n):
-        label = CIFAR[i % len(CIFAR)]
-        path = f"cifar10_images/{i}.png"
-        plain(bench / path, (32, 32), rng)
-        out.append({"id": i, "image": path, "label": label, "query": "What is the category label for this image? "})
-    return out
-
-
-def _vqa(bench: Path, rng: random.Random, n: int, folder: str) -> list[dict]:
-    out = []
-    for i in range(n):
-        choices = rng.sample(["red", "green", "blue", "yellow", "purple", "orange"], k=2 + i % 4)
-        gt = rng.randrange(len(choices))
-        path = f"{folder}/{i}.png"
-        plain(bench / path, (64, 48), rng)
-        options = " ".join(f"({'ABCDE'[k]}) {c}" for k, c in enumerate(choices))
-        query = f"Which color is shown? \nContext: a picture.\nOptions: {options}\n"
-        out.append({"id": f"{folder[:3]}{i}", "image": path, "query": query, "gt_choice": gt, "gt_choices": choices})
-    return out
-
-
-def _voc(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    labels = ("person", "dog", "cat", "car", "bird", "chair", "boat", "horse")
-    out = []
-    for i in range(n):
-        objects = []
-        for _ in range(1 + i % 3):
-            x1, y1 = rng.uniform(0, 0.5), rng.uniform(0, 0.5)
-            box = [round(x1, 3), round(y1, 3), round(x1 + rng.uniform(0.1, 0.45), 3), round(y1 + rng.uniform(0.1, 0.45), 3)]
-            objects.append({"label": rng.choice(labels), "bbox": box})
-        path = f"voc2012_images/{i}.png"
-        draw_boxes(bench / path, (80, 60), [o["bbox"] for o in objects])
-        query = (
-            "Identify all the objects in the image and provide their positions. Your answer needs to give the object "
-            "name and the bounding box of the object. The bounding box should be represented as [x1, y1, x2, y2] with "
-            "floating numbers ranging from 0 to 1. These values correspond to the top left x, top left y, bottom right "
-            "x, and bottom right y. "
-        )
-        out.append({"id": i, "image": path, "query": query, "object": objects})
-    return out
-
-
-def _captions(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    nouns = ("dog", "man", "woman", "child", "bicycle", "ball")
-    out = []
-    for i in range(n):
-        noun = nouns[i % len(nouns)]
-        sentences = [f"A {noun} is playing in the park.", f"The {noun} runs on green grass.",
-                     f"A {noun} outside on a sunny day.", f"There is a {noun} in the picture.",
-                     f"A happy {noun} in a park."]  # fmt: skip
-        path = f"flickr30k_images/{i}.png"
-        plain(bench / path, (64, 48), rng)
-        out.append({"id": i, "image": path, "query": "What is the caption of this image?", "sentences": sentences})
-    return out
-
-
-def _ucmerced(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    classes = ("agricultural", "airplane", "baseballdiamond", "beach", "buildings", "forest", "harbor", "river")
-    out = []
-    for i in range(n):
-        path = f"ucmerced_images/{i}.png"
-        plain(bench / path, (64, 64), rng)
-        out.append({"id": i, "image": path, "label": classes[i % len(classes)],
-                    "query": "What is the fine-grained category label for this image? "})  # fmt: skip
-    return out
-
-
-def _counting(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    objects = ("apples", "birds", "cars", "bottles")
-    out = []
-    for i in range(n):
-        num = [3, 7, 12, 1, 25, 9][i % 6]
-        path = f"fsc147_images/{i}.png"
-        draw_dots(bench / path, (96, 72), num, rng)
-        noun = objects[i % len(objects)]
-        out.append({"id": i, "image": path, "num": num,
-                    "query": f"How many {noun} are there in this image?Your answer should be a numerical result."})  # fmt: skip
-    return out
-
-
-def _ocr(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    words = ("HOTEL", "PIZZA", "BANK", "COFFEE", "STREET", "PARKING", "OPEN")
-    out = []
-    for i in range(n):
-        chosen = rng.sample(words, k=1 + i % 3)
-        path = f"svt_images/{i}.png"
-        draw_text(bench / path, (120, 40), " ".join(chosen))
-        out.append({"id": i, "image": path, "word_list": chosen,
-                    "query": "Please recognize all the words or phrases in the entire image.Your answer must be a list of words. "})  # fmt: skip
-    return out
-
-
-def _celeba(bench: Path, rng: random.Random, n: int, kind: str) -> list[dict]:
-    out = []
-    for i in range(n):
-        path = f"celeba_images/{kind}_{i}.png"
-        plain(bench / path, (48, 60), rng)
-        if kind == "smile":
-            attr, query = ("1" if i % 2 else "-1"), "Is the person in the image smiling?"
-        else:
-            attr, query = ("black", "blond", "brown", "gray")[i % 4], "What is the hair color of the person in the image?"
-        out.append({"id": i, "image": path, "attr": attr, "query": query})
-    return out
-
-
-def _lsp(bench: Path, rng: random.Random, n: int) -> list[dict]:
-    out = []
-    for i in range(n):
-        w, h = 60 + 10 * i, 90
-        joints = [[round(rng.uniform(0.2, 0.8) * w, 1), round(rng.uniform(0.1, 0.9) * h, 1), 1] for _ in range(JOINTS)]
-        path = f"lsp_images/{i}.png"
-        draw_person(bench / path, (w, h), [(x, y) for x, y, _ in joints])
-        query = (
-            "Tell me the exact location of the {} key point for human body in the image.Please express the location "
-            "as [x, y]. Both x and y are ratios between 0 and 1, indicating the position relative to the entire image."
-        )
-        out.append({"id": i, "image": path, "query": query, "gt_joints": joints})
-    return out

@@ -24,8 +24,8 @@ pytest.importorskip("peft")
 pytest.importorskip("trimesh")
 
 import lamm_bench  # noqa: E402
-from lamm_bench.mini import write_mini_2d  # noqa: E402
-from lamm_bench.mini3d import write_mini_3d  # noqa: E402
+from lamm_bench.demo.synthetic import write_mini_2d  # noqa: E402
+from lamm_bench.demo.synthetic3d import write_mini_3d  # noqa: E402
 from lamm_bench.model_adapters.lamm import decode  # noqa: E402
 from lamm_bench.model_adapters.lamm.adapter import LammAdapter  # noqa: E402
 from lamm_bench.registry import resolve_tasks  # noqa: E402

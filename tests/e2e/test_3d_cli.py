@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lamm_bench.mini3d import write_mini_3d
+from lamm_bench.demo.synthetic3d import write_mini_3d
 
 CLI = Path(sys.executable).parent / "lamm-bench"
 

@@ -13,7 +13,7 @@ from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
 from lamm_bench.metrics import higher_is_better
-from lamm_bench.mini3d import MINI_SCENES, write_mini_3d
+from lamm_bench.demo.synthetic3d import MINI_SCENES, write_mini_3d
 from lamm_bench.records import Sample
 
 PAPER = ("scannet-det", "scanrefer", "scanqa")

@@ -1,0 +1,184 @@
+"""Build lamm-mini: every registered task's mini sources, written in the exact LAMM_Dataset layout, plus a train split.
+
+The benchmark side is one meta file per source (``2D_Benchmark/meta_file/...``, ``3D_Benchmark/meta_file/...``),
+its media beside it; the train side is LAMM's instruction format, one file per modality
+(``2D_Instruct/meta_file/lamm_mini_instruct_2d.json``, ``3D_Instruct/meta_file/lamm_mini_instruct_3d.json``), whose
+media paths are relative to ``2D_Instruct/`` (the trainer's default media root, the meta file's grandparent).
+Every source draws its randomness from a generator seeded by (seed, meta file, split), and files are written
+in a fixed order, so two builds with the same seed are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamm_bench.errors import UserError
+from lamm_bench.mini import MiniContext, MiniRecord, MiniSource, write_dataset_identity
+from lamm_bench.task import TaskSpec
+
+logger = logging.getLogger(__name__)
+
+INSTRUCT_FILES = {
+    "2d": "2D_Instruct/meta_file/lamm_mini_instruct_2d.json",
+    "3d": "3D_Instruct/meta_file/lamm_mini_instruct_3d.json",
+}
+"""The train split's instruction file per modality, relative to the data root."""
+
+Progress = Callable[[str, int, int], None]
+"""``progress(meta_file, done, total)`` after each source has written both splits."""
+
+
+@dataclass(frozen=True)
+class MiniPlan:
+    """One meta file to write: its source and the modality of the tasks that read it."""
+
+    meta_file: str
+    modality: str
+    source: MiniSource
+
+
+def plan(tasks: Sequence[TaskSpec]) -> list[MiniPlan]:
+    """The meta files of ``tasks`` that have a mini source, once each, in a fixed order.
+
+    Raises:
+        UserError: two tasks give different sources for the same meta file.
+    """
+    found: dict[str, MiniPlan] = {}
+    for task in tasks:
+        for meta_file, source in task.mini.items():
+            if meta_file not in task.meta_files:
+                raise UserError(f"task {task.name}: mini source for {meta_file}, which is not one of its meta files")
+            seen = found.get(meta_file)
+            if seen is not None and seen.source != source:
+                raise UserError(f"two different mini sources write {meta_file} (one of them is task {task.name}'s)")
+            found[meta_file] = MiniPlan(meta_file, task.modality, source)
+    return [found[k] for k in sorted(found)]
+
+
+def _rng(seed: int, meta_file: str, split: str) -> random.Random:
+    return random.Random(f"lamm-mini:{seed}:{meta_file}:{split}")
+
+
+def _folder(root: Path, modality: str, split: str) -> Path:
+    return root / f"{modality.upper()}_{'Benchmark' if split == 'test' else 'Instruct'}"
+
+
+def _media_key(record: Mapping) -> str:
+    return "pcl" if "pcl" in record else "image"
+
+
+def _instructions(meta_file: str, source: MiniSource, written: Sequence[MiniRecord]) -> list[dict]:
+    stem = Path(meta_file).stem
+    out = []
+    for i, item in enumerate(written):
+        key = _media_key(item.record)
+        for k, (human, gpt) in enumerate(item.turns):
+            out.append({"id": f"{stem}:{i}:{k}", key: item.record[key], "task_type": source.task_type,
+                        "conversations": [{"from": "human", "value": human}, {"from": "gpt", "value": gpt}]})  # fmt: skip
+    return out
+
+
+def _dump(path: Path, records: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_split(root: Path, item: MiniPlan, split: str, seed: int, n: int) -> list[MiniRecord]:
+    ctx = MiniContext(folder=_folder(root, item.modality, split), split=split, n=n, seed=seed,
+                      rng=_rng(seed, item.meta_file, split))  # fmt: skip
+    written = list(item.source.write(ctx))
+    if len(written) != n:
+        raise RuntimeError(f"mini source of {item.meta_file} wrote {len(written)} {split} records, asked for {n}")
+    return written
+
+
+def build_lamm_mini(
+    root: Path, tasks: Sequence[TaskSpec], *, seed: int = 0, scale: float = 1.0, progress: Progress | None = None
+) -> dict[str, int]:
+    """Write lamm-mini under ``root`` for ``tasks``; returns ``meta file -> test records`` (instruction files too).
+
+    Args:
+        root: The data root to create (existing files of the same names are overwritten).
+        tasks: The tasks whose mini sources to write (usually every registered task).
+        seed: The build's seed; the same seed writes the same bytes.
+        scale: Multiplies every source's record counts (at least 1 record each), for quick test builds.
+        progress: Called after each meta file.
+    """
+    root = Path(root)
+    plans = plan(tasks)
+    if not plans:
+        raise UserError("no task has a mini source")
+    counts: dict[str, int] = {}
+    train: dict[str, list[dict]] = {"2d": [], "3d": []}
+    for done, item in enumerate(plans, 1):
+        n_test = max(1, round(item.source.n_test * scale))
+        n_train = max(1, round(item.source.n_train * scale))
+        test = _write_split(root, item, "test", seed, n_test)
+        _dump(root / item.meta_file, [dict(r.record) for r in test])
+        counts[item.meta_file] = n_test
+        train[item.modality] += _instructions(item.meta_file, item.source, _write_split(root, item, "train", seed, n_train))
+        if progress:
+            progress(item.meta_file, done, len(plans))
+    for modality, records in train.items():
+        if records:
+            _dump(root / INSTRUCT_FILES[modality], records)
+            counts[INSTRUCT_FILES[modality]] = len(records)
+    write_dataset_identity(root, seed=seed)
+    logger.info("wrote lamm-mini (%d meta files) under %s", len(plans), root)
+    return counts
+
+
+DEMO_MODULES = ("trimesh", "easy_vqa", "sklearn", "skimage", "pyvista")
+"""What lamm-mini's sources read their real data from (the ``demo`` extra)."""
+
+
+def require_demo_packages() -> None:
+    """Check that every package lamm-mini's data comes from is installed, before anything is written.
+
+    Raises:
+        UserError: one line naming the first missing package and the extra that brings it.
+    """
+    import importlib
+    import importlib.util
+
+    for name in DEMO_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+            if found and name == "trimesh":
+                importlib.import_module(name)  # the one the 3D sources import for real (a broken install shows here)
+        except ImportError:
+            found = False
+        if not found:
+            raise UserError(f"writing lamm-mini needs {name}: pip install 'lamm-bench[demo]'")
+
+
+def build_into(out: Path, tasks: Sequence[TaskSpec], **options) -> dict[str, int]:
+    """:func:`build_lamm_mini` into a fresh folder beside ``out``, then moved into place: an interrupted build leaves
+    no half-written data root, and an earlier lamm-mini at ``out`` is replaced. Any other non-empty ``out`` is
+    refused (it might be someone's LAMM_Dataset)."""
+    import shutil
+    import tempfile
+
+    from lamm_bench.data import DATASET_FILE
+
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / DATASET_FILE).is_file())):
+        raise UserError(f"data mini: {out} exists and is not a lamm-mini data root; choose an empty or new folder")
+    require_demo_packages()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp's folder is private; a data root is not
+        counts = build_lamm_mini(staging, tasks, **options)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return counts
