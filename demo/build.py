@@ -43,16 +43,18 @@ class MiniPlan:
 
 
 def plan(tasks: Sequence[TaskSpec]) -> list[MiniPlan]:
-    """The meta files of ``tasks`` that have a mini source, once each, in a fixed order.
+    """The meta files of ``tasks`` that have a mini source, once each, in a fixed order (a task's meta files
+    without one are left out: such a task cannot run on lamm-mini).
 
     Raises:
         UserError: two tasks give different sources for the same meta file.
     """
     found: dict[str, MiniPlan] = {}
     for task in tasks:
-        for meta_file, source in task.mini.items():
-            if meta_file not in task.meta_files:
-                raise UserError(f"task {task.name}: mini source for {meta_file}, which is not one of its meta files")
+        # Only the files the task reads: a variant made with dataclasses.replace on other meta files inherits
+        # its parent's sources, which belong to the parent's files.
+        for meta_file in (m for m in task.meta_files if m in task.mini):
+            source = task.mini[meta_file]
             seen = found.get(meta_file)
             if seen is not None and seen.source != source:
                 raise UserError(f"two different mini sources write {meta_file} (one of them is task {task.name}'s)")

@@ -14,5 +14,5 @@ def test_data_mini_without_trimesh_exits_2_before_writing(tmp_path):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("lamm-bench: error:")]
-    assert errors == ["lamm-bench: error: writing the mini 3D benchmark needs trimesh: pip install 'lamm-bench[demo]'"]
-    assert not out.exists()  # the 2D half is not written either
+    assert errors == ["lamm-bench: error: writing lamm-mini needs trimesh: pip install 'lamm-bench[demo]'"]
+    assert not out.exists() and list(tmp_path.iterdir()) == [shadow]  # nothing written, no staging folder left

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from cli_helpers import run_cli
 
+from lamm_bench.mini import MINI_VERSION
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "leaderboard"
 
 
@@ -16,7 +18,7 @@ def test_mini_results_carry_the_data_identity_and_get_their_own_section(tmp_path
     data, out = tmp_path / "data", tmp_path / "lb"
     assert run_cli("data", "mini", "--out", str(data)).returncode == 0
     identity = json.loads((data / "lamm_bench_dataset.json").read_text())
-    assert identity["name"] == "lamm-mini" and identity["version"] == "1+seed0"
+    assert identity["name"] == "lamm-mini" and identity["version"] == f"{MINI_VERSION}+seed0"
     done = run_cli("run", "--model", "dummy", "--task", "cifar10,scanqa", "--data-root", str(data), "--out", str(out),
                    "--no-progress")  # fmt: skip
     assert done.returncode == 0, done.stderr
