@@ -1,18 +1,24 @@
 # The two commands of the README's quick start. Both set up what is missing first (scripts/setup.sh).
 .PHONY: demo test setup
 
-DEMO ?= build/demo
+DATA ?= build/lamm-mini
+OUT ?= leaderboard
 LAMM_BENCH = HF_HUB_OFFLINE=1 .venv/bin/lamm-bench
 
 setup:
 	@bash scripts/setup.sh
 
-# The main job on the embedded default: the mini benchmark, every task in both protocols, the leaderboard.
+# The main job on the embedded default: lamm-mini (real data from PyPI packages, every task), the built-in tiny
+# LAMM models (trained by lamm-bench's own trainer on first use, cached), their untrained bases and `dummy`, on
+# every task in both protocols; then the leaderboard (README.md, chart.png, the site
+# index.html with a prediction browser per model and task) in $(OUT).
 demo: setup
-	$(LAMM_BENCH) data mini --out $(DEMO)/data
-	$(LAMM_BENCH) run --model dummy --task lamm,lamm2d-chef,lamm3d-chef --data-root $(DEMO)/data --out $(DEMO)
-	$(LAMM_BENCH) leaderboard --out $(DEMO)
+	$(LAMM_BENCH) data mini --out $(DATA)
+	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base,dummy --task lamm2d,lamm2d-chef --data-root $(DATA) --out $(OUT)
+	$(LAMM_BENCH) run --model lamm3d-tiny,lamm3d-tiny-base,dummy --task lamm3d,lamm3d-chef --data-root $(DATA) --out $(OUT)
+	$(LAMM_BENCH) leaderboard --out $(OUT) --data-root $(DATA)
 
 # The test suite: offline, CPU only (what .ci/run runs).
-test: setup
+test:
+	@bash scripts/setup.sh --browser
 	HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q -p no:cacheprovider

@@ -176,12 +176,51 @@ def list_models(as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def leaderboard(out: Annotated[Path, typer.Option("--out", help="Leaderboard folder.")] = Path("leaderboard")) -> None:
-    """Regenerate OUT/README.md (and OUT/chart.png) from OUT/results/**."""
+def leaderboard(
+    out: Annotated[Path, typer.Option("--out", help="Leaderboard folder.")] = Path("leaderboard"),
+    data_root: Annotated[Optional[Path], typer.Option("--data-root", help="LAMM_Dataset folder for the browser's "
+                         "pictures (default $LAMM_BENCH_DATA; without one, pictures already made are reused).")] = None,
+) -> None:  # fmt: skip
+    """Regenerate OUT/README.md, OUT/chart.png and the site (OUT/index.html, OUT/predictions/) from OUT/results/**."""
+    import os
+
     from lamm_bench.leaderboard import write_leaderboard
 
-    readme = write_leaderboard(out)
-    typer.echo(f"wrote {readme}")
+    root = data_root or (Path(os.environ["LAMM_BENCH_DATA"]) if os.environ.get("LAMM_BENCH_DATA") else None)
+    if root is not None and not root.is_dir():
+        raise UserError(f"--data-root {root} is not a folder")
+    readme = write_leaderboard(out, data_root=root)
+    typer.echo(f"wrote {readme} and {Path(out) / 'index.html'}")
+
+
+@app.command()
+def compare(
+    model_a: Annotated[str, typer.Argument(help="First model (its results must be in OUT/results).")],
+    model_b: Annotated[str, typer.Argument(help="Second model.")],
+    task: Annotated[list[str], typer.Option("--task", help="Task(s), comma-separated (default: every task both have).")] = [],
+    out: Annotated[Path, typer.Option("--out", help="Leaderboard folder.")] = Path("leaderboard"),
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the resamples.")] = 0,
+) -> None:
+    """Is A better than B? The paired bootstrap (same resamples for both) of the paper metric's difference, per task."""
+    from lamm_bench.compare import compare_models, registry_aggregate
+    from lamm_bench.console import print_comparison
+
+    if resamples < 1:
+        raise UserError(f"compare: --resamples must be positive, got {resamples}")
+    rows = compare_models(out, model_a, model_b, _split(task), aggregate_for=registry_aggregate, n_boot=resamples, seed=seed)
+    print_comparison(model_a, model_b, rows)
+
+
+@app.command()
+def serve(
+    out: Annotated[Path, typer.Option("--out", help="Leaderboard folder to serve.")] = Path("leaderboard"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8000,
+) -> None:
+    """Serve the leaderboard folder on http://127.0.0.1:PORT/ (a convenience: the pages also work from file://)."""
+    from lamm_bench.serve import serve_folder
+
+    serve_folder(out, port, announce=typer.echo)
 
 
 @data_app.command("check")

@@ -107,3 +107,23 @@ def print_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title:
     for row in rows:
         table.add_row(*(_fmt(row.get(c, "")) for c in columns))
     out.print(table)
+
+
+def print_comparison(model_a: str, model_b: str, rows: Sequence[Any]) -> None:
+    """``lamm-bench compare``: per task, both values, A − B, its paired-bootstrap 95% interval, and the verdict."""
+    table = Table(title=f"{model_a} (A) vs {model_b} (B): paper metric, paired bootstrap")
+    for column in ("task", "metric", "A", "B", "A − B", "95% CI", "n", "significant"):
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        d = row.difference
+        if d is None:
+            table.add_row(row.task, "-", "-", "-", "-", "-", "-", f"- ({row.note})")
+            continue
+        verdict = f"yes: {model_a if d.better == 'a' else model_b} better" if d.significant else "no"
+        table.add_row(row.task, f"{d.metric} {'↑' if d.higher_is_better else '↓'}", f"{d.value_a:.2f}",
+                      f"{d.value_b:.2f}", f"{d.difference:+.2f}", f"[{d.ci95[0]:+.2f}, {d.ci95[1]:+.2f}]", str(d.n),
+                      verdict)  # fmt: skip
+    out.print(table)
+    resamples = next((r.difference.resamples for r in rows if r.difference is not None), None)
+    if resamples:
+        out.print(f"{resamples} paired resamples of the common samples; significant = the 95% interval excludes 0")

@@ -1,4 +1,5 @@
-"""Render ``leaderboard/README.md`` (and ``chart.png``) from ``leaderboard/results/**/*.json`` alone.
+"""Render ``leaderboard/README.md`` (and ``chart.png``) from ``leaderboard/results/**/*.json`` alone (and, through
+``lamm_bench.site``, ``index.html`` with a prediction browser per result).
 
 Pure and deterministic: the same result files give byte-identical output (no timestamps, sorted everything,
 PNG metadata stripped). One table per (modality, protocol): models x tasks with the paper metric's label and
@@ -206,12 +207,16 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
         plt.close(fig)
 
 
-def write_leaderboard(out_dir: Path) -> Path:
-    """Render ``out_dir/README.md`` (and the chart when there are results); returns the README path."""
+def write_leaderboard(out_dir: Path, data_root: Path | None = None) -> Path:
+    """Render ``out_dir/README.md`` (and the chart when there are results) and the site (``index.html`` and the
+    prediction browser, ``lamm_bench.site``; pictures from ``data_root`` when given); returns the README path."""
+    from lamm_bench.site import write_site
+
     out_dir = Path(out_dir)
     results = load_results(out_dir / "results")
     if results:
         write_chart(results, out_dir / CHART)
     readme = out_dir / "README.md"
     atomic_write_text(readme, render_markdown(results, chart=bool(results)))
+    write_site(out_dir, results, data_root=data_root)
     return readme

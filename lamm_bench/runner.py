@@ -197,6 +197,8 @@ class SamplePlan:
     """(stage index, request) for every request that can be asked now and has no stored answer."""
     complete: bool
     """True when every stage was built and every request of it is answered."""
+    requests: list[Request] = field(default_factory=list)
+    """Every request built so far, in stage order (what the model was, or will be, asked)."""
 
 
 def plan_sample(
@@ -208,6 +210,7 @@ def plan_sample(
     answers: dict[str, str] = {}
     pending: list[tuple[int, Request]] = []
     asked: set[str] = set()
+    requests: list[Request] = []
     for index, stage in enumerate(task.spec.stages):
         wanted = stage_needs(stage)
         undeclared = [k for k in wanted if k not in asked]
@@ -215,8 +218,9 @@ def plan_sample(
             raise RuntimeError(f"task {task.spec.name!r}: stage {index + 1} needs {undeclared[0]!r}, "
                                f"which no earlier stage asks for (asked: {sorted(asked)})")  # fmt: skip
         if any(k not in answers for k in wanted):
-            return SamplePlan(answers, pending, complete=False)
+            return SamplePlan(answers, pending, complete=False, requests=requests)
         built = [_decode_as(r, decoding) for r in _build(stage, sample, answers, seed, task.options)]
+        requests += built
         for request in built:
             asked.add(request.key)
             entry = stored.get((sample.id, request.key))
@@ -224,7 +228,7 @@ def plan_sample(
                 answers[request.key] = entry.text
             else:
                 pending.append((index, request))
-    return SamplePlan(answers, pending, complete=not pending)
+    return SamplePlan(answers, pending, complete=not pending, requests=requests)
 
 
 PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0, "top_k": 50}
@@ -264,17 +268,53 @@ def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, setti
 
 
 def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,
-                        decoding: str = "greedy"):  # fmt: skip
-    """Assemble each sample's prediction from its stored responses; a sample missing any response is failed."""
+                        decoding: str = "greedy", asked: dict[str, list[Request]] | None = None):  # fmt: skip
+    """Assemble each sample's prediction from its stored responses; a sample missing any response is failed.
+    ``asked``, when given, receives each sample's requests (by sample id)."""
     predictions: dict[str, Any] = {}
     failed: set[str] = set()
     for sample in task.all_samples:
         plan = plan_sample(task, sample, done, seed, decoding)
+        if asked is not None:
+            asked[sample.id] = plan.requests
         if plan.complete:
             predictions[sample.id] = task.spec.assemble(sample, plan.answers)
         else:
             failed.add(sample.id)
     return predictions, failed
+
+
+def trace_rows(task: PreparedTask, rows: Sequence[dict[str, Any]], asked: Mapping[str, Sequence[Request]],
+               data_root: Path) -> list[dict[str, Any]]:  # fmt: skip
+    """The per-sample rows with what a reader needs to trace a score to its text: the exact requests (system
+    message, user text; options of a choice request), the media relative to the data root, the ground truth, and
+    the primary metric's (numerator, denominator) terms where the task has them (for paired comparisons)."""
+    by_id = {s.id: s for s in task.all_samples}
+    root = Path(data_root).resolve()
+    out = []
+    for row in rows:
+        sample = by_id[row["id"]]
+        requests = []
+        for r in asked.get(sample.id, ()):
+            request = {"key": r.key, "system": r.system, "text": r.text}
+            if r.assistant_prefix:
+                request["assistant_prefix"] = r.assistant_prefix
+            if r.kind == "choice":
+                request["options"] = list(r.options)
+            requests.append(request)
+        media = [*sample.images, *([sample.point_cloud] if sample.point_cloud else [])]
+        extra = {"requests": requests, "media": [_relative(m, root) for m in media], "target": dict(sample.target)}
+        if task.spec.primary_terms is not None:
+            extra["terms"] = [float(t) for t in task.spec.primary_terms(row["scores"])]
+        out.append({**row, **extra})
+    return out
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def evaluate_task(
@@ -291,7 +331,8 @@ def evaluate_task(
     if rank != 0:
         return None  # rank 0 reads every rank's store, scores and writes
     done = read_all_ranks(settings, model_name, model_fp, task)
-    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding)
+    asked: dict[str, list[Request]] = {}
+    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked)
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
                     task.spec.name, len(failed), len(task.all_samples))
@@ -310,5 +351,5 @@ def evaluate_task(
         limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
     )  # fmt: skip
     if settings.write:
-        write_result(settings.out_dir, result, outcome.per_sample)
+        write_result(settings.out_dir, result, trace_rows(task, outcome.per_sample, asked, settings.data_root))
     return result

@@ -42,6 +42,17 @@ def empty_prediction(task: TaskSpec) -> Any:
     return {} if task.prediction_kind == "mapping" else ""
 
 
+def resample_indices(n: int, n_boot: int, seed: int):
+    """The bootstrap's resamples: ``n_boot`` index arrays of ``n`` draws with replacement from a generator seeded
+    with ``seed``. Everything bootstrapped in lamm-bench draws them here, so a paired comparison of two models
+    (``lamm_bench.compare``) resamples exactly as the interval of one does."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for _ in range(n_boot):
+        yield rng.integers(0, n, size=n)
+
+
 def bootstrap_ci(
     task: TaskSpec, scores: Sequence[SampleScore], *, seed: int, n_boot: int = BOOTSTRAP_SAMPLES
 ) -> tuple[float, float] | None:
@@ -51,17 +62,16 @@ def bootstrap_ci(
     key = task.primary_metric
     if not scores or key not in task.aggregate(scores[:1]):
         return None
-    rng = np.random.default_rng(seed)
     n = len(scores)
     values = np.empty(n_boot)
     if task.primary_terms is not None:  # the same resamples, summed with numpy instead of re-aggregated
         terms = np.array([task.primary_terms(s.values) for s in scores], dtype=np.float64).reshape(n, 2)
-        for b in range(n_boot):
-            numerator, denominator = terms[rng.integers(0, n, size=n)].sum(axis=0)
+        for b, index in enumerate(resample_indices(n, n_boot, seed)):
+            numerator, denominator = terms[index].sum(axis=0)
             values[b] = numerator / denominator if denominator else 0.0
     else:
-        for b in range(n_boot):
-            values[b] = task.aggregate([scores[i] for i in rng.integers(0, n, size=n)])[key]
+        for b, index in enumerate(resample_indices(n, n_boot, seed)):
+            values[b] = task.aggregate([scores[i] for i in index])[key]
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
 

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Make this checkout ready to run, installing only what is missing: WordNet 3.0 and Java through apt (as root or
-# with password-less sudo; otherwise one line says what to run), then .venv with lamm-bench and its [dev] extras
-# (reinstalled when pyproject.toml changes). `make demo` and `make test` call it first.
+# Make this checkout ready to run, installing only what is missing: WordNet 3.0 and Java (and with --browser,
+# for the site's browser tests, Chromium with its driver) through apt (as root or with password-less sudo;
+# otherwise one line says what to run), then .venv with lamm-bench and its [dev] extras (reinstalled when
+# pyproject.toml changes). `make demo` calls it, `make test` calls it with --browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 [ -f /usr/share/wordnet/data.noun ] || [ -n "${LAMM_BENCH_WORDNET:-}" ] || need+=(wordnet-base)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+if [ "${1:-}" = --browser ]; then                          # the site's browser tests (tests/site) drive it headless
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     sudo=()
@@ -15,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
     sudo=(sudo -n)
   else
     echo "lamm-bench setup: missing ${need[*]} (WordNet for the paper's synonym matching, Java for the COCO caption" \
-         "metrics): run 'sudo apt-get install ${need[*]}', then run this again" >&2
+         "metrics, Chromium for the site's browser tests): run 'sudo apt-get install ${need[*]}', then run this again" >&2
     exit 2
   fi
   echo "installing ${need[*]} (apt)"

@@ -52,4 +52,4 @@ def test_quick_start_is_the_two_commands_ci_runs():
     ci = (Path(__file__).parents[2] / ".ci/run").read_text()
     assert [line for line in ci.splitlines() if line.startswith("make ")] == ["make demo", "make test"]
     makefile = (Path(__file__).parents[2] / "Makefile").read_text()
-    assert "\ndemo: setup\n" in makefile and "\ntest: setup\n" in makefile
+    assert "\ndemo: setup\n" in makefile and "\ntest:\n\t@bash scripts/setup.sh --browser\n" in makefile
