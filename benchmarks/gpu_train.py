@@ -124,6 +124,14 @@ def flop_counts(model, seq: float) -> dict[str, float]:
             "six_n": 6.0 * n_llm, "lora": float(lora), "peak_flops": PEAK_FLOPS}  # fmt: skip
 
 
+def tiny_lamm_settings(root: Path) -> list[str]:
+    """The ``--set`` pairs that train the tests' tiny fixture with the ``tiny`` preset (``tiny_lamm.TRAIN_SETTINGS``;
+    the preset itself is the built-in tiny base's recipe)."""
+    import tiny_lamm  # on sys.path once _tiny_fixtures ran
+
+    return tiny_lamm.train_settings(root)
+
+
 def train_section(rec: Recorder, ctx: Context) -> None:
     """The ``tiny`` preset, then the ``lamm-7b`` recipe without and with gradient checkpointing."""
     from contextlib import nullcontext
@@ -132,7 +140,7 @@ def train_section(rec: Recorder, ctx: Context) -> None:
     tiny_steps = 2 if ctx.dry_run else 20
     rec.attempt("train tiny preset", lambda: _train_run(
         rec, ctx, "tiny preset", "tiny", meta, root / "vicuna-tiny" / "tokenizer.model",
-        [f"clip_config_dir={root / 'open_clip_configs'}", "save_every=0", "log_every=1"], [f"models_root={root}"],
+        [*tiny_lamm_settings(root), "save_every=0", "log_every=1"], [f"models_root={root}"],
         tiny_steps, nullcontext()))  # fmt: skip
     shape = ctx.shape
     lamm = write_lamm_root(ctx.work / "train7b", shape)
@@ -203,8 +211,8 @@ def _dist_run(rec: Recorder, ctx: Context, backend: str, config: str, precision:
                str(ctx.repo / "train" / "configs" / config), "--num_processes", "1", "--num_machines", "1",
                *(["--cpu"] if ctx.dry_run else []), "-m", "lamm_bench", "train", "--preset", "tiny", "--data", str(meta),
                "--output", str(output), "--max-steps", "2", "--no-resume", "--no-progress",
-               "--set", "save_every=1", "--set", f"precision={precision}",
-               "--set", f"clip_config_dir={root / 'open_clip_configs'}", "--model-arg", f"models_root={root}"]  # fmt: skip
+               *[arg for pair in tiny_lamm_settings(root) for arg in ("--set", pair)],  # first: the later --set win
+               "--set", "save_every=1", "--set", f"precision={precision}", "--model-arg", f"models_root={root}"]  # fmt: skip
     started = time.monotonic()
     done = subprocess.run(command, env=env, cwd=ctx.work, capture_output=True, text=True, timeout=300)
     seconds = time.monotonic() - started

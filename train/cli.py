@@ -15,7 +15,7 @@ from lamm_bench.errors import UserError
 
 if TYPE_CHECKING:
     from lamm_bench.train.loop import TrainOutcome
-from lamm_bench.train.config import TrainConfig, apply_overrides, preset
+from lamm_bench.train.config import BUILTIN_BASE_PRESETS, TrainConfig, apply_overrides, preset
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,20 @@ def resolve_config(preset_name: str, overrides: Sequence[str], max_steps: int | 
     return apply_overrides(preset(preset_name), pairs)
 
 
+def builtin_base(config: TrainConfig, data: Path, overrides: Sequence[str]) -> tuple[TrainConfig, dict[str, str]]:
+    """The built-in tiny base (built into ``$LAMM_BENCH_CACHE`` on first use) as ``--model-arg`` paths, and the
+    configuration with its open_clip config folder (unless ``--set clip_config_dir`` chose one)."""
+    import dataclasses
+
+    from lamm_bench.demo.tiny_models import base_for_training
+
+    base = base_for_training(data)
+    args = {"llm": str(base.llm), "clip": str(base.clip), "epcl": str(base.epcl)}
+    if not any(pair.partition("=")[0].strip() == "clip_config_dir" for pair in overrides):
+        config = dataclasses.replace(config, clip_config_dir=str(base.clip_config_dir))
+    return config, args
+
+
 def run_train(
     preset_name: str, data: Path, *, media_root: Path | None = None, output: Path | None = None,
     max_steps: int | None = None, overrides: Sequence[str] = (), model_args: Sequence[str] = (),
@@ -47,7 +61,8 @@ def run_train(
     """Validate everything, then train; returns the outcome (``.delta`` is the written ``pytorch_model.pt``).
 
     Args:
-        preset_name: ``lamm-7b``, ``lamm-13b``, ``lamm3d-13b`` or ``tiny``.
+        preset_name: ``lamm-7b``, ``lamm-13b``, ``lamm3d-13b``, ``tiny`` or ``tiny-3d`` (the last two train the
+            built-in tiny base when ``model_args`` is empty).
         data: LAMM instruction file (``2D_Instruct/meta_file/*.json``).
         media_root: Folder the records' media paths are relative to (default: the meta file's grandparent).
         output: Run folder (default ``runs/<preset>``).
@@ -65,6 +80,8 @@ def run_train(
     args = parse_pairs(model_args, "--model-arg")
     root = media_root if media_root is not None else default_media_root(data)
     instructions = load_instructions(data, root, config.modality, use_system=config.use_system)
+    if preset_name in BUILTIN_BASE_PRESETS and not args:
+        config, args = builtin_base(config, data, overrides)
     resolve_base_weights(config, args)  # fail fast, before torch loads
     total_steps(config, len(instructions))  # refuses data smaller than one global batch
     from lamm_bench.train.loop import train

@@ -26,7 +26,7 @@ from lamm_bench.train import checkpoint as ckpt
 from lamm_bench.train.config import TrainConfig, gradient_accumulation, resolve_base_weights, total_steps, warmup_steps
 from lamm_bench.train.data import Instruction, rank_indices
 from lamm_bench.train.dataset import InstructionDataset, collate
-from lamm_bench.train.model import build_trainable
+from lamm_bench.train.model import initial_model
 from lamm_bench.train.schedule import lr_at
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ def train(config: TrainConfig, instructions: list[Instruction], *, data: Path, o
                     warmup_steps=warm, weights={k: str(v) for k, v in vars(weights).items()})  # fmt: skip
 
     # Same seed on every rank: LoRA A and llama_proj start identical everywhere (B starts at zero).
-    torch.manual_seed(config.seed)
-    model = build_trainable(config, weights, frozen_dtype, accelerator.device)
+    model = initial_model(config, weights, frozen_dtype, accelerator.device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=0.0, betas=(config.adam_beta1, config.adam_beta2), eps=config.adam_eps,
                                   weight_decay=config.weight_decay)  # fmt: skip
@@ -236,9 +235,11 @@ class _Reporter:
         except ImportError:
             logger.debug("tensorboard not installed; logging to %s only", LOG_FILE)
         if self.show:
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(*Progress.get_default_columns(), "{task.fields[status]}")
+            # On stderr, like the evaluator's bars: stdout stays for the command's result line.
+            self.bar = Progress(*Progress.get_default_columns(), "{task.fields[status]}", console=Console(stderr=True))
             self.bar.start()
             self.task = self.bar.add_task("train", total=self.steps, completed=self.start, status="")
         return self

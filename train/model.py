@@ -23,6 +23,7 @@ from lamm_bench.train.dataset import Batch
 
 logger = logging.getLogger(__name__)
 
+
 def is_trainable(name: str) -> bool:
     """LoRA A/B and ``llama_proj`` train; everything else is frozen."""
     return ".lora_A." in name or ".lora_B." in name or name.startswith("llama_proj.")
@@ -47,12 +48,15 @@ class TrainableLamm(LammModel):
         embeds = base.get_input_embeddings()(batch.input_ids)
         embeds = embeds.masked_scatter(batch.visual_mask.unsqueeze(-1), visual.to(embeds.dtype))
         # Right padding, so positions are 0..T-1 on every row, as in the reference's forward.
-        logits = base(inputs_embeds=embeds, attention_mask=batch.attention_mask, use_cache=False).logits
-        shifted, targets = logits[:, :-1].float(), batch.labels[:, 1:]
-        loss = nn.functional.cross_entropy(shifted.reshape(-1, shifted.shape[-1]), targets.reshape(-1),
-                                           ignore_index=IGNORE)  # fmt: skip
+        hidden = base.model(inputs_embeds=embeds, attention_mask=batch.attention_mask, use_cache=False)
+        # The token at p is predicted at p - 1. Only supervised positions go through lm_head: the same mean
+        # cross-entropy as the reference's HF loss (ignore_index -100), without [B, T, vocab] logits.
+        targets = batch.labels[:, 1:]
         supervised = targets != IGNORE
-        correct = ((shifted.argmax(-1) == targets) & supervised).sum()
+        logits = base.lm_head(hidden.last_hidden_state[:, :-1][supervised]).float()
+        wanted = targets[supervised]
+        loss = nn.functional.cross_entropy(logits, wanted)
+        correct = (logits.argmax(-1) == wanted).sum()
         return loss, correct, supervised.sum()
 
 
@@ -98,3 +102,13 @@ def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: tor
     model.train()
     model.visual_encoder.eval()
     return model
+
+
+def initial_model(config: TrainConfig, weights: WeightPaths, frozen_dtype: torch.dtype, device: torch.device):
+    """The model a run starts from (step 0): :func:`build_trainable` right after seeding torch with ``config.seed``,
+    so LoRA A and ``llama_proj`` start the same on every rank and in every run (LoRA B starts at zero).
+
+    The untrained baselines of the built-in tiny cards (``lamm-tiny-base``) are this model's trainable tensors.
+    """
+    torch.manual_seed(config.seed)
+    return build_trainable(config, weights, frozen_dtype, device)

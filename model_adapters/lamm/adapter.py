@@ -9,6 +9,7 @@ mean token log-probability (ChEF's PPL rule). Prompts follow ``prompt_style`` (s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 
@@ -24,7 +25,7 @@ from lamm_bench.model_adapters.lamm.prompt import (
     user_prompt,
 )
 from lamm_bench.media import NO_MEDIA, Media
-from lamm_bench.records import Request, Response
+from lamm_bench.records import GenerationSettings, Request, Response
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class LammAdapter:
             "merge_lora": c.merge_lora,
             "lora": [c.lora_r, c.lora_alpha],
             "num_vision_tokens": c.num_vision_tokens,
+            **({"max_new_tokens": c.max_new_tokens} if c.max_new_tokens else {}),  # absent: fingerprints unchanged
         }
 
     @property
@@ -127,8 +129,16 @@ class LammAdapter:
 
         layouts = self.generation_layouts(requests)
         visual = self._visual(requests, "center_crop", media)
-        outputs = generate(self.model, layouts, visual, [r.generation for r in requests], [r.seed for r in requests])
+        outputs = generate(self.model, layouts, visual, [self.budget(r.generation) for r in requests],
+                           [r.seed for r in requests])  # fmt: skip
         return [Response(text=o.text, n_tokens=o.n_tokens) for o in outputs]
+
+    def budget(self, settings: GenerationSettings) -> GenerationSettings:
+        """The request's decoding settings under the ``max_new_tokens`` cap, if one is set."""
+        cap = self.config.max_new_tokens
+        if not cap or settings.max_new_tokens <= cap:
+            return settings
+        return dataclasses.replace(settings, max_new_tokens=cap)
 
     def choice_layouts(self, request: Request):
         """``(layout, tokenization_matches)`` per option of one choice request."""

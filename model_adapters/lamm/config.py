@@ -78,6 +78,10 @@ class LammConfig:
     """Visual tokens fed to the LLM (the first N of the encoder's 256)."""
     choice_batch: int = 16
     """Option sequences scored per forward pass (memory bound, does not change scores)."""
+    max_new_tokens: int = 0
+    """Cap on the new tokens of every answer (0: none, each request's own budget as its protocol sets it). A
+    setting of the model, recorded in its fingerprint: the built-in tiny cards use it, since their answers are
+    short and their untrained bases would otherwise write to the paper's 400/800-token limits."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -93,6 +97,8 @@ class LammConfig:
         for key in ("lora_r", "lora_alpha", "num_vision_tokens", "choice_batch"):
             if getattr(self, key) < 1:
                 raise UserError(f"adapter 'lamm': {key} must be a positive integer")
+        if self.max_new_tokens < 0:
+            raise UserError("adapter 'lamm': max_new_tokens cannot be negative (0: no cap)")
         if self.num_vision_tokens > 256:
             raise UserError("adapter 'lamm': num_vision_tokens cannot exceed the encoder's 256 tokens")
 

@@ -30,6 +30,21 @@ TINY_ARGS = {
     "dtype": "float32",
 }
 
+TRAIN_SETTINGS = (
+    "llm_name=vicuna-tiny", f"clip_model={CLIP_NAME}", f"lora_r={LORA_R}", f"lora_alpha={LORA_ALPHA}",
+    "global_batch_size=4", "micro_batch_size=2", "epochs=10", "max_steps=0", "lr=1e-2", "min_warmup_steps=2",
+    "warmup_type=linear", "max_tgt_len=96", "num_points=2048", "precision=fp32", "save_every=5", "save_dtype=float32",
+    "log_every=1", "use_system=false", "num_vision_tokens=32", "num_workers=0",
+)
+"""``--set`` pairs that train this fixture with the ``tiny`` preset (the preset itself is the built-in base's recipe):
+its LoRA shape, fp32 on CPU, a high LR so a few dozen steps show learning, a float32 delta so tests compare exactly."""
+
+
+def train_settings(root: Path) -> list[str]:
+    """:data:`TRAIN_SETTINGS` plus the folder of the fixture's open_clip config."""
+    return [*TRAIN_SETTINGS, f"clip_config_dir={root / 'open_clip_configs'}"]
+
+
 _CORPUS = (
     "You are an AI visual assistant that can analyze a single image.",
     "### Human: <Img> </Img> What is in the image?\n### Assistant: A cat.\n###",

@@ -28,7 +28,8 @@ def meta(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def reference_run(models_root, meta, tmp_path_factory):
-    """The tiny preset trained in this process for ``STEPS`` steps, with the first step's gradients dumped."""
+    """The tiny preset with the fixture's settings, trained in this process for ``STEPS`` steps, with the first
+    step's gradients dumped."""
     pytest.importorskip("torch")
     pytest.importorskip("accelerate")
     from lamm_bench.train.cli import run_train
@@ -36,6 +37,6 @@ def reference_run(models_root, meta, tmp_path_factory):
     output = tmp_path_factory.mktemp("reference_run")
     return run_train(
         "tiny", meta, output=output, max_steps=STEPS, model_args=[f"models_root={models_root}"],
-        overrides=[f"clip_config_dir={models_root / 'open_clip_configs'}", f"debug_grads={output / 'grads.pt'}"],
+        overrides=[*tiny_lamm.train_settings(models_root), f"debug_grads={output / 'grads.pt'}"],
         progress=False,
     )

@@ -20,7 +20,7 @@ def test_tiny_3d_run_trains_lora_and_projection_through_epcl(models_root, tmp_pa
     meta = tiny_instruct.write_point_clouds(tmp_path / "data")
     outcome = run_train(
         "tiny", meta, output=tmp_path / "run", max_steps=2, model_args=[f"models_root={models_root}"],
-        overrides=[f"clip_config_dir={models_root / 'open_clip_configs'}", "modality=point_cloud", "use_system=true",
+        overrides=[*tiny_lamm.train_settings(models_root), "modality=point_cloud", "use_system=true",
                    "num_points=1024"],
         progress=False,
     )

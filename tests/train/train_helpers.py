@@ -14,9 +14,11 @@ CLI = shutil.which("lamm-bench", path=str(Path(sys.executable).parent)) or "lamm
 
 def tiny_cli_args(models_root: Path, meta: Path, output: Path, *extra: str) -> list[str]:
     """``train`` arguments of the reference run (``extra`` appended)."""
+    import tiny_lamm
+
+    settings = [arg for pair in tiny_lamm.train_settings(models_root) for arg in ("--set", pair)]
     return ["train", "--preset", "tiny", "--data", str(meta), "--output", str(output), "--max-steps", str(STEPS),
-            "--set", f"clip_config_dir={models_root / 'open_clip_configs'}", "--model-arg",
-            f"models_root={models_root}", "--no-progress", *extra]
+            *settings, "--model-arg", f"models_root={models_root}", "--no-progress", *extra]
 
 
 def env() -> dict[str, str]:
