@@ -4,6 +4,7 @@
 DATA ?= build/lamm-mini
 OUT ?= leaderboard
 LAMM_BENCH = HF_HUB_OFFLINE=1 .venv/bin/lamm-bench
+RUN = --data-root $(DATA) --out $(OUT) --batch-size 64
 
 setup:
 	@bash scripts/setup.sh
@@ -14,8 +15,9 @@ setup:
 # index.html with a prediction browser per model and task) in $(OUT).
 demo: setup
 	$(LAMM_BENCH) data mini --out $(DATA)
-	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base,dummy --task lamm2d,lamm2d-chef --data-root $(DATA) --out $(OUT)
-	$(LAMM_BENCH) run --model lamm3d-tiny,lamm3d-tiny-base,dummy --task lamm3d,lamm3d-chef --data-root $(DATA) --out $(OUT)
+	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base --task lamm2d,lamm2d-chef $(RUN) --model-arg data_root=$(DATA)
+	$(LAMM_BENCH) run --model lamm3d-tiny,lamm3d-tiny-base --task lamm3d,lamm3d-chef $(RUN) --model-arg data_root=$(DATA)
+	$(LAMM_BENCH) run --model dummy --task lamm,lamm2d-chef,lamm3d-chef $(RUN)
 	$(LAMM_BENCH) leaderboard --out $(OUT) --data-root $(DATA)
 
 # The test suite: offline, CPU only (what .ci/run runs).

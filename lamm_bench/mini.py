@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 MINI_NAME = "lamm-mini"
-MINI_VERSION = "2"
+MINI_VERSION = "3"
 """Bumped whenever a mini source changes what it writes."""
 
 Split = Literal["test", "train"]

@@ -21,7 +21,7 @@ META = "3D_Benchmark/meta_file/VQA_ScanQA_multiplechoice.json"
 PAPER_LETTERS = "ABCDEF"
 CHEF_LETTERS = "ABCDE"
 MINI = MiniSource(write=mini_writer("write_scanqa"), task_type="VQA3d", source=MINI_SOURCE, licence=MINI_LICENCE,
-                  n_test=50, n_train=240)  # fmt: skip
+                  n_test=30, n_train=240)  # fmt: skip
 """lamm-mini's questions, two per scene, 4 to 6 options; shared by both protocols."""
 
 

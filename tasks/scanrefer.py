@@ -25,7 +25,7 @@ from ._lamm3d import (
 META = "3D_Benchmark/meta_file/VG_ScanRefer.json"
 FIELDS = {"object": (list, dict)}
 MINI = MiniSource(write=mini_writer("write_grounding"), task_type="visual_grounding3d", source=MINI_SOURCE,
-                  licence=MINI_LICENCE, n_test=40, n_train=160)  # fmt: skip
+                  licence=MINI_LICENCE, n_test=30, n_train=160)  # fmt: skip
 """lamm-mini's captions, two per scene; shared by both protocols."""
 THRESHOLDS = (0.25, 0.5)
 PAPER_IOUS = {"acc_reference": iou_3d_paper, "acc": iou_3d}

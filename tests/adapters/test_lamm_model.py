@@ -341,3 +341,17 @@ def test_cuda_half_precision_runs_and_agrees_with_cpu(root, merged, images, dtyp
     outputs = gpu.generate(requests)
     assert len(outputs) == 2 and all(o.n_tokens <= 8 for o in outputs)
 
+
+
+def test_max_new_tokens_caps_every_answer_and_goes_into_the_fingerprint(root, merged, images):
+    long = _gen("Describe the picture in detail.", images[1], max_new_tokens=12, stop=())
+    full = merged.generate([long])[0]
+    capped_adapter = _adapter(root, max_new_tokens="4")
+    capped = capped_adapter.generate([long, _gen("Count the cats.", images[2], max_new_tokens=2, stop=())])
+    assert full.n_tokens > 4 and capped[0].n_tokens == 4
+    assert full.text.startswith(capped[0].text)  # greedy: the capped answer is the full one's first 4 tokens
+    assert capped[1].n_tokens <= 2  # a smaller budget of the request itself still holds
+    assert capped_adapter.describe()["max_new_tokens"] == 4
+    assert "max_new_tokens" not in merged.describe()  # no cap: fingerprints of existing stores stay as they were
+    with pytest.raises(UserError, match="max_new_tokens cannot be negative"):
+        LammAdapter({**tiny_lamm.TINY_ARGS, "models_root": str(root), "max_new_tokens": "-1"})

@@ -106,8 +106,8 @@ def test_a_3d_build_passes_data_check(scale, full, tmp_path):
         root = tmp_path / "small"
         counts, _ = _build(root, scale)
         assert counts == {"3D_Benchmark/meta_file/Detection_ScanNet.json": 6,
-                          "3D_Benchmark/meta_file/VG_ScanRefer.json": 8,
-                          "3D_Benchmark/meta_file/VQA_ScanQA_multiplechoice.json": 10,
+                          "3D_Benchmark/meta_file/VG_ScanRefer.json": 6,
+                          "3D_Benchmark/meta_file/VQA_ScanQA_multiplechoice.json": 6,
                           INSTRUCT_FILES["3d"]: 24 + 32 + 48}  # fmt: skip
     done = run_cli("data", "check", "--data-root", str(root), "--task", "scannet-det,scanrefer,scanqa", "--no-progress")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -188,7 +188,7 @@ def test_each_turn_answer_scores_as_right_under_the_tasks_own_metric(name, tmp_p
 def test_test_and_train_never_share_a_scene(full):
     test = {p.name: p.read_bytes() for p in (full / "3D_Benchmark" / "scannet_pcls").iterdir()}
     train = {p.name: p.read_bytes() for p in (full / "3D_Instruct" / "scannet_pcls").iterdir()}
-    assert len(test) == 30 + 20 + 25 and len(train) == 120 + 80 + 120
+    assert len(test) == 30 + 15 + 15 and len(train) == 120 + 80 + 120
     assert not set(test) & set(train)
     digests = [{hashlib.sha256(b).digest() for b in split.values()} for split in (test, train)]
     assert not digests[0] & digests[1]
