@@ -319,12 +319,26 @@ def _stopped_by_launcher(signum, frame) -> None:
     sys.exit(1)
 
 
+def _log_to_stderr() -> None:
+    """lamm-bench's warnings (a model trained on first use, a cache rebuilt) go to stderr as bare lines, whatever
+    handlers a library adds to the root logger later (one did, and they came out as ``WARNING:name:...``)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(logging.WARNING)
+    log = logging.getLogger("lamm_bench")
+    log.addHandler(handler)
+    log.propagate = False
+
+
 def main() -> None:
     """Console entry point: maps user errors to exit 2 with a one-line message."""
     from lamm_bench.distributed import rank_and_world
 
     rank, world = rank_and_world()
     where = f"rank {rank} of {world}: " if world > 1 else ""
+    _log_to_stderr()
     if world > 1:
         signal.signal(signal.SIGTERM, _stopped_by_launcher)
     try:
