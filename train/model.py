@@ -66,9 +66,7 @@ def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: tor
     Returns:
         A :class:`TrainableLamm` in train mode with its encoder in eval mode.
     """
-    from peft import LoraConfig, TaskType, get_peft_model
-
-    from lamm_bench.model_adapters.lamm.checkpoint import LORA_TARGETS, load_llm, load_tokenizer
+    from lamm_bench.model_adapters.lamm.checkpoint import add_lora, load_llm, load_tokenizer
     from lamm_bench.model_adapters.lamm.vision import load_clip_visual, register_clip_configs
 
     if config.clip_config_dir:
@@ -83,10 +81,7 @@ def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: tor
     else:
         encoder = visual
     llm = load_llm(weights.llm, frozen_dtype, device)
-    lora = LoraConfig(task_type=TaskType.CAUSAL_LM, inference_mode=False, r=config.lora_r,
-                      lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-                      target_modules=list(LORA_TARGETS))  # fmt: skip
-    llm = get_peft_model(llm, lora)
+    llm = add_lora(llm, config.lora_r, config.lora_alpha, config.lora_dropout)
     if config.gradient_checkpointing:
         llm.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model = TrainableLamm(encoder, llm, tokenizer, modality=config.modality, vision_width=width,

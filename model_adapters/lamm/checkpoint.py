@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,3 +147,19 @@ def load_llm(llm_dir: Path, dtype: torch.dtype, device: torch.device):
         raise UserError(f"{llm_dir}: cannot load the base LLM ({message})") from None
     model.requires_grad_(False)
     return model.eval()
+
+
+def add_lora(llm, r: int, alpha: int, dropout: float):
+    """Wrap ``llm`` with fresh LoRA adapters on q/k/v/o, as the reference's ``LoraConfig`` does (peft's default init:
+    A Kaiming-uniform from the torch RNG, B zero), and return the ``PeftModel``.
+
+    peft reads the base model's ``is_gradient_checkpointing``, which transformers 5 deprecates with a FutureWarning
+    that nobody running lamm-bench can act on; that one warning is silenced here, for this call only.
+    """
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = LoraConfig(task_type=TaskType.CAUSAL_LM, inference_mode=False, r=r, lora_alpha=alpha,
+                      lora_dropout=dropout, target_modules=list(LORA_TARGETS))  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        return get_peft_model(llm, lora)

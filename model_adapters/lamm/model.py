@@ -156,10 +156,8 @@ class LammModel(nn.Module):
 
 def build_model(config: LammConfig, paths: WeightPaths) -> LammModel:
     """Load and assemble a LAMM model from its weight files (see module docstring)."""
-    from peft import LoraConfig, TaskType, get_peft_model
-
     from lamm_bench.model_adapters.lamm.checkpoint import (
-        LORA_TARGETS,
+        add_lora,
         check_delta,
         expected_delta_shapes,
         llm_shape,
@@ -185,15 +183,7 @@ def build_model(config: LammConfig, paths: WeightPaths) -> LammModel:
     else:
         encoder = visual
     llm = load_llm(paths.llm, dtype, device)
-    lora = LoraConfig(
-        task_type=TaskType.CAUSAL_LM,
-        inference_mode=False,
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=LORA_DROPOUT,
-        target_modules=list(LORA_TARGETS),
-    )
-    llm = get_peft_model(llm, lora)
+    llm = add_lora(llm, config.lora_r, config.lora_alpha, LORA_DROPOUT)
     model = LammModel(
         encoder, llm, tokenizer, modality=config.modality, vision_width=width, num_tokens=config.num_vision_tokens
     )

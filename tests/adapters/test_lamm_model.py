@@ -355,3 +355,14 @@ def test_max_new_tokens_caps_every_answer_and_goes_into_the_fingerprint(root, me
     assert "max_new_tokens" not in merged.describe()  # no cap: fingerprints of existing stores stay as they were
     with pytest.raises(UserError, match="max_new_tokens cannot be negative"):
         LammAdapter({**tiny_lamm.TINY_ARGS, "models_root": str(root), "max_new_tokens": "-1"})
+
+
+def test_loading_prints_no_library_future_warning(root):
+    """peft reads transformers' deprecated ``is_gradient_checkpointing`` while adding LoRA; its FutureWarning used to
+    reach the terminal on every model load (evaluation and training share ``add_lora``)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _adapter(root)
+    assert [str(w.message) for w in caught if issubclass(w.category, FutureWarning)] == []
