@@ -34,10 +34,11 @@ TRAIN_SETTINGS = (
     "llm_name=vicuna-tiny", f"clip_model={CLIP_NAME}", f"lora_r={LORA_R}", f"lora_alpha={LORA_ALPHA}",
     "global_batch_size=4", "micro_batch_size=2", "epochs=10", "max_steps=0", "lr=1e-2", "min_warmup_steps=2",
     "warmup_type=linear", "max_tgt_len=96", "num_points=2048", "precision=fp32", "save_every=5", "save_dtype=float32",
-    "log_every=1", "use_system=false", "num_vision_tokens=32", "num_workers=0",
+    "log_every=1", "use_system=false", "num_vision_tokens=32", "num_workers=0", "lora_dropout=0.1",
 )
 """``--set`` pairs that train this fixture with the ``tiny`` preset (the preset itself is the built-in base's recipe):
-its LoRA shape, fp32 on CPU, a high LR so a few dozen steps show learning, a float32 delta so tests compare exactly."""
+its LoRA shape, fp32 on CPU, a high LR so a few dozen steps show learning, a float32 delta so tests compare exactly,
+and the paper's LoRA dropout (the preset has none), so the resume and multi-process tests cover the seeded masks."""
 
 
 def train_settings(root: Path) -> list[str]:
