@@ -182,7 +182,7 @@ _TINY = dataclasses.replace(
 )  # fmt: skip
 """The built-in tiny base's recipe: 200 steps of 16 (3,200 samples, about one pass over lamm-mini's 3,640 2D
 instruction records; 80 s on two cores); ``use_system=False`` because the tiny cards' data carries the evaluation
-prompt's system message in the question (``lamm_bench.demo.tiny_data``). No LoRA dropout: a one-minute run
+prompt's system message in the question (``lamm_bench.demo.tiny_data``). No LoRA dropout: a run this short
 underfits rather than overfits, and on the CPU the four dropout masks per layer cost a fifth of every step (measured:
 200 steps in 80 s without, 100 s with). At 100 steps the model had not yet told counting from captioning (it
 answered every FSC147 question ``A``)."""
