@@ -1,11 +1,12 @@
-"""Build lamm-mini: every registered task's mini sources, written in the exact LAMM_Dataset layout, plus a train split.
+"""Build lamm-mini: the sources of the given tasks' meta files, written in the exact LAMM_Dataset layout, plus a train split.
 
 The benchmark side is one meta file per source (``2D_Benchmark/meta_file/...``, ``3D_Benchmark/meta_file/...``),
 its media beside it; the train side is LAMM's instruction format, one file per modality
 (``2D_Instruct/meta_file/lamm_mini_instruct_2d.json``, ``3D_Instruct/meta_file/lamm_mini_instruct_3d.json``), whose
 media paths are relative to ``2D_Instruct/`` (the trainer's default media root, the meta file's grandparent).
 Every source draws its randomness from a generator seeded by (seed, meta file, split), and files are written
-in a fixed order, so two builds with the same seed are byte-identical.
+in a fixed order, so two builds with the same seed are byte-identical. The sources are those of
+:data:`lamm_bench.demo.sources.SOURCES`, looked up by the meta files the tasks read (``TaskSpec.meta_files``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamm_bench.demo.contract import MiniContext, MiniRecord, MiniSource, MiniSources, write_dataset_identity
+from lamm_bench.demo.sources import SOURCES
 from lamm_bench.errors import UserError
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource, write_dataset_identity
 from lamm_bench.task import TaskSpec
 
 logger = logging.getLogger(__name__)
@@ -42,23 +44,15 @@ class MiniPlan:
     source: MiniSource
 
 
-def plan(tasks: Sequence[TaskSpec]) -> list[MiniPlan]:
-    """The meta files of ``tasks`` that have a mini source, once each, in a fixed order (a task's meta files
-    without one are left out: such a task cannot run on lamm-mini).
+def plan(tasks: Sequence[TaskSpec], sources: MiniSources = SOURCES) -> list[MiniPlan]:
+    """The meta files of ``tasks`` that have a source in ``sources``, once each, in a fixed order (a task's meta
+    files without one are left out: such a task cannot run on lamm-mini).
 
-    Raises:
-        UserError: two tasks give different sources for the same meta file.
+    Args:
+        tasks: The tasks whose meta files to write.
+        sources: Meta file -> its source (default: lamm-mini's own, :data:`~lamm_bench.demo.sources.SOURCES`).
     """
-    found: dict[str, MiniPlan] = {}
-    for task in tasks:
-        # Only the files the task reads: a variant made with dataclasses.replace on other meta files inherits
-        # its parent's sources, which belong to the parent's files.
-        for meta_file in (m for m in task.meta_files if m in task.mini):
-            source = task.mini[meta_file]
-            seen = found.get(meta_file)
-            if seen is not None and seen.source != source:
-                raise UserError(f"two different mini sources write {meta_file} (one of them is task {task.name}'s)")
-            found[meta_file] = MiniPlan(meta_file, task.modality, source)
+    found = {m: MiniPlan(m, task.modality, sources[m]) for task in tasks for m in task.meta_files if m in sources}
     return [found[k] for k in sorted(found)]
 
 
@@ -100,21 +94,28 @@ def _write_split(root: Path, item: MiniPlan, split: str, seed: int, n: int) -> l
 
 
 def build_lamm_mini(
-    root: Path, tasks: Sequence[TaskSpec], *, seed: int = 0, scale: float = 1.0, progress: Progress | None = None
+    root: Path,
+    tasks: Sequence[TaskSpec],
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    sources: MiniSources = SOURCES,
 ) -> dict[str, int]:
     """Write lamm-mini under ``root`` for ``tasks``; returns ``meta file -> test records`` (instruction files too).
 
     Args:
         root: The data root to create (existing files of the same names are overwritten).
-        tasks: The tasks whose mini sources to write (usually every registered task).
+        tasks: The tasks whose meta files to write (usually every registered task).
         seed: The build's seed; the same seed writes the same bytes.
         scale: Multiplies every source's record counts (at least 1 record each), for quick test builds.
         progress: Called after each meta file.
+        sources: Meta file -> its source (default: lamm-mini's own).
     """
     root = Path(root)
-    plans = plan(tasks)
+    plans = plan(tasks, sources)
     if not plans:
-        raise UserError("no task has a mini source")
+        raise UserError("no task reads a meta file that lamm-mini has a source for")
     counts: dict[str, int] = {}
     train: dict[str, list[dict]] = {"2d": [], "3d": []}
     for done, item in enumerate(plans, 1):

@@ -8,7 +8,7 @@ import functools
 import random
 from dataclasses import dataclass
 
-from lamm_bench.demo.sources import split_name
+from lamm_bench.demo.packaged import split_name
 
 
 @dataclass(frozen=True)

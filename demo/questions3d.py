@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sources3d import COLOURS, LABELS, MAX_OBJECTS, PlacedObject, Scene
+from lamm_bench.demo.scenes3d import COLOURS, LABELS, MAX_OBJECTS, PlacedObject, Scene
 
 MARGIN = 1.3
 """A superlative is asked only when the runner-up's volume (or distance) differs by at least this factor."""

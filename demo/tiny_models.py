@@ -99,7 +99,7 @@ class Plan:
 
 def mini_root(cache: Path) -> Path:
     """lamm-mini (seed 0) in the cache, written with ``build_lamm_mini`` over every built-in task on first use."""
-    from lamm_bench.mini import MINI_VERSION
+    from lamm_bench.demo.contract import MINI_VERSION
 
     payload = {"lamm_mini": MINI_VERSION, "seed": MINI_SEED}
 

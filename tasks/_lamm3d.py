@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lamm_bench.errors import UserError
-from lamm_bench.mini import MiniContext, MiniRecord
 from lamm_bench.pointcloud import LAMM_NUM_POINTS
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
 from lamm_bench.task import Stage, needs, stage_needs
@@ -133,20 +132,3 @@ def unparsed_rate(scores: Sequence[SampleScore]) -> float:
     return 100.0 * sum(s.unparsed for s in scores) / len(scores) if scores else 0.0
 
 
-MINI_SOURCE = "rooms furnished with pyvista's example meshes (airplane, ant, nut, sphere .ply)"
-"""Where lamm-mini's 3D data comes from (``lamm_bench.demo.sources3d``), for the docs' table."""
-MINI_LICENCE = "MIT"
-"""pyvista's licence (the example meshes ship in its wheel; © The PyVista Developers)."""
-
-
-def mini_writer(name: str) -> Callable[[MiniContext], Sequence[MiniRecord]]:
-    """A mini source's ``write``: ``lamm_bench.demo.sources3d.<name>``, imported only when called, so that listing
-    tasks never imports numpy or trimesh."""
-
-    def write(ctx: MiniContext) -> Sequence[MiniRecord]:
-        from lamm_bench.demo import sources3d
-
-        return getattr(sources3d, name)(ctx)
-
-    write.__name__ = name
-    return write

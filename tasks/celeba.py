@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 
 from lamm_bench.metrics.facial import hair_sample_chef, hair_sample_paper, smile_prediction
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.synonyms import entity_tokens
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, labels_of, mean_of
@@ -56,41 +55,6 @@ def score_hair_chef(sample: Sample, prediction: str) -> SampleScore:
     return _hair(sample, prediction, hair_sample_chef)
 
 
-def _write_faces(ctx: MiniContext, kind: str) -> list[MiniRecord]:
-    from lamm_bench.demo import images, sources
-
-    hairs = tuple(images.HAIR_COLOURS)
-    out = []
-    # Balanced labels: the attribute asked about cycles through its values, the other one is random.
-    labels = sources.pick(ctx.rng, (True, False) if kind == "smile" else hairs, ctx.n)
-    for i, label in enumerate(labels):
-        smiling = label if kind == "smile" else ctx.rng.random() < 0.5
-        hair = ctx.rng.choice(hairs) if kind == "smile" else label
-        path = ctx.save_image(f"celeba_images/{kind}_{i}.png", images.draw_face(ctx.rng, smiling=smiling, hair=hair))
-        if kind == "smile":
-            record = {"id": i, "image": path, "attr": "1" if smiling else "-1", "query": SMILE_QUERY}
-            out.append(MiniRecord(record, ((SMILE_QUERY, "yes" if smiling else "no"),)))
-        else:
-            record = {"id": i, "image": path, "attr": hair, "query": HAIR_QUERY}
-            out.append(MiniRecord(record, ((HAIR_QUERY, hair),)))
-    return out
-
-
-def write_mini_smile(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: drawn faces, smiling (an open red mouth) or not (a line); answered ``yes`` or ``no``."""
-    return _write_faces(ctx, "smile")
-
-
-def write_mini_hair(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: drawn faces with black, blond, brown or gray hair; answered with the colour word."""
-    return _write_faces(ctx, "hair")
-
-
-MINI_SMILE = MiniSource(write=write_mini_smile, task_type="classification", licence="Apache-2.0 (drawn here)",
-                        source="drawn faces; smiling or not")  # fmt: skip
-MINI_HAIR = MiniSource(write=write_mini_hair, task_type="classification", licence="Apache-2.0 (drawn here)",
-                       source="drawn faces; hair black, blond, brown or gray")  # fmt: skip
-
 CELEBA_SMILE = TaskSpec(
     name="celeba-smile",
     version="1",
@@ -106,7 +70,6 @@ CELEBA_SMILE = TaskSpec(
     paper_metric=("Acc", "accuracy"),
     description="CelebA smiling: 'no'/'not' among the answer's tokens means not smiling",
     label_set=lambda samples: ("yes", "no"),
-    mini={SMILE_META: MINI_SMILE},
 )
 
 CELEBA_HAIR = dataclasses.replace(
@@ -114,7 +77,6 @@ CELEBA_HAIR = dataclasses.replace(
     name="celeba-hair",
     requires=("wordnet",),
     meta_files=(HAIR_META,),
-    mini={HAIR_META: MINI_HAIR},
     score_sample=score_hair_paper,
     description="CelebA hair colour: WordNet first-synset match of the colour in the answer",
     label_set=labels_of("attr"),

@@ -11,13 +11,12 @@ import dataclasses
 import random
 from collections.abc import Mapping
 
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.synonyms import chef_class_match, entity_tokens, paper_class_match
 from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, accuracy, make_request, single_request
-from ._sysmsg import CLASSIFICATION_QS, CLASSIFICATION_SYS
+from ._sysmsg import CLASSIFICATION_SYS
 
 CIFAR10_LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -34,22 +33,6 @@ def score_classification(sample: Sample, prediction: str) -> SampleScore:
     )
 
 
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: real easy-vqa images (its test split for test, train for train); the label is the shape its
-    questions name, and the answer is that one word."""
-    from lamm_bench.demo import sources
-
-    out = []
-    for i, scene in enumerate(sources.easy_vqa_scenes(ctx.rng, ctx.split, ctx.n)):
-        image = ctx.save_image(f"cifar10_images/{i}.png", scene.image)
-        record = {"id": i, "image": image, "label": scene.item.shape, "query": CLASSIFICATION_QS}
-        out.append(MiniRecord(record, ((CLASSIFICATION_QS, scene.item.shape),)))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="classification", licence="MIT",
-                  source="easy-vqa images (64 px); label = the shape (circle, rectangle, triangle)")  # fmt: skip
-
 CIFAR10 = TaskSpec(
     name="cifar10",
     requires=("wordnet",),
@@ -65,7 +48,6 @@ CIFAR10 = TaskSpec(
     primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="CIFAR-10 classification: WordNet first-synset match of the label in the answer",
-    mini={"2D_Benchmark/meta_file/Classification_CIFAR10.json": MINI},
 )
 
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from lamm_bench.errors import UserError
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.metrics.caption import bleu4_paper_aggregate, bleu4_paper_sample, coco_caption_scores
 from lamm_bench.parsing.text import quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
@@ -22,7 +21,7 @@ from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import CAPTION_QS, CAPTION_SYS
+from ._sysmsg import CAPTION_SYS
 
 META = "2D_Benchmark/meta_file/Caption_flickr30k.json"
 FIELDS = {"sentences": list}
@@ -67,24 +66,6 @@ def coco_metrics(samples: Sequence[Sample], predictions: Sequence[Any]) -> dict[
     return coco_caption_scores(answers, {s.id: references(s) for s in samples})
 
 
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: crops (80-95% of each side, mirrored half of the time, 128 px wide) of twelve photos shipped in
-    scikit-image and matplotlib, each with its five hand-written captions; the answer is the first caption."""
-    from lamm_bench.demo import photos, sources
-
-    out = []
-    for i, photo in enumerate(sources.pick(ctx.rng, photos.PHOTOS, ctx.n)):
-        crop = photos.photo_crop(photos.photo(photo.name), ctx.rng, ctx.split)
-        record = {"id": i, "image": ctx.save_image(f"flickr30k_images/{i}.png", crop), "query": CAPTION_QS,
-                  "sentences": list(photo.captions)}  # fmt: skip
-        out.append(MiniRecord(record, ((CAPTION_QS, photo.captions[0]),)))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="description", licence="CC0 / public domain",
-                  source="12 photos of scikit-image's data and matplotlib's grace_hopper.jpg, random crops; "
-                  "5 captions each, written for lamm-mini")  # fmt: skip
-
 FLICKR30K = TaskSpec(
     name="flickr30k",
     requires=("java",),
@@ -101,7 +82,6 @@ FLICKR30K = TaskSpec(
     corpus_metrics=coco_metrics,
     paper_metric=("BLEU4", "bleu4_nltk"),
     description="Flickr30k captions: LAMM per-sample NLTK BLEU-4 (quoted span, no smoothing) + COCO caption metrics",
-    mini={META: MINI},
 )
 
 FLICKR30K_CHEF = TaskSpec(
@@ -119,7 +99,6 @@ FLICKR30K_CHEF = TaskSpec(
     corpus_metrics=coco_metrics,
     paper_metric=("CIDEr", "cider"),
     description="Flickr30k captions, ChEF protocol: 16 tokens, pycocoevalcap BLEU/METEOR/ROUGE-L/CIDEr",
-    mini={META: MINI},
 )
 
 TASKS = (FLICKR30K, FLICKR30K_CHEF)

@@ -23,14 +23,13 @@ from lamm_bench.metrics.counting import (
     counting_paper_aggregate,
     counting_paper_sample,
 )
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.text import count_from_text_paper
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_LONG, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import CNT_INS, CNT_QA, CNT_SYS
+from ._sysmsg import CNT_SYS
 
 META = "2D_Benchmark/meta_file/Counting_FSC147.json"
 FIELDS = {"num": int}
@@ -62,23 +61,6 @@ def aggregate_count_chef(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**counting_chef_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: 1 to 9 whole coins of scikit-image's ``coins`` photo (12 coins for test, the other 12 for train)
-    pasted apart on a plain 128-px canvas; the answer is the count as digits."""
-    from lamm_bench.demo import sources
-
-    query = CNT_QA.format("coins") + CNT_INS
-    out = []
-    for i, count in enumerate(sources.pick(ctx.rng, range(1, 10), ctx.n)):
-        image, _ = sources.coin_count_image(ctx.rng, ctx.split, count)
-        record = {"id": i, "image": ctx.save_image(f"fsc147_images/{i}.png", image), "query": query, "num": count}
-        out.append(MiniRecord(record, ((query, str(count)),)))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="counting", licence="no known copyright restrictions (scikit-image)",
-                  source="scikit-image coins: 1-9 segmented coins pasted on a 128-px canvas")  # fmt: skip
-
 FSC147 = TaskSpec(
     name="fsc147",
     version="1",
@@ -93,7 +75,6 @@ FSC147 = TaskSpec(
     primary_terms=mean_of("abs_error", scale=1.0),
     paper_metric=("MAE", "mae"),
     description="FSC147 counting: first digit/number-word token (else 0), MAE (raw) and MAE on gt < 10",
-    mini={META: MINI},
 )
 
 FSC147_CHEF = TaskSpec(
@@ -110,7 +91,6 @@ FSC147_CHEF = TaskSpec(
     primary_terms=mean_of("clipped_error", scale=1.0),
     paper_metric=("MAE", "clipped_error"),
     description="FSC147 counting, ChEF protocol: 256 tokens, error clipped at the true count (raw), exact match",
-    mini={META: MINI},
 )
 
 TASKS = (FSC147, FSC147_CHEF)

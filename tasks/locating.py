@@ -22,14 +22,13 @@ from lamm_bench.metrics.locating import (
     locating_voc_sample_chef,
     locating_voc_sample_paper,
 )
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.boxes import parse_keypoints
 from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_LONG, PAPER_2D, make_request, single_request
 from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, voc_objects
-from ._sysmsg import HUMANLOCATING_SYS, KEYPOINTS_DET_INS, KEYPOINTS_DET_QS, LOCATING_INS, LOCATING_QS, LOCATING_SYS
+from ._sysmsg import HUMANLOCATING_SYS, LOCATING_SYS
 
 META_DIR = "2D_Benchmark/meta_file/"
 VOC_STEM = "Locating_VOC2012"
@@ -95,44 +94,6 @@ def aggregate_single(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**locating_accuracy(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
-def write_mini_voc(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini ``Locating_VOC2012``: real easy-vqa images as one-object scenes (box = the shape's pixel box);
-    the answer ``The <shape> object is at [x, y].`` names the shape's centroid, inside its box."""
-    from lamm_bench.demo import sources
-
-    query = LOCATING_QS + LOCATING_INS
-    out = []
-    for i, scene in enumerate(sources.easy_vqa_scenes(ctx.rng, ctx.split, ctx.n)):
-        obj, centre = scene.object, sources.bracket(scene.centre)
-        record = {"id": i, "image": ctx.save_image(f"voc2012_images/locating_{i}.png", scene.image), "query": query,
-                  "object": [obj]}  # fmt: skip
-        out.append(MiniRecord(record, ((query, f"The {obj['label']} object is at {centre}."),)))
-    return out
-
-
-def write_mini_lsp(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini ``Locating_LSP``: drawn stick figures (14 LSP joints, pixels); asked for the hip, the answer is
-    the point midway between the two hips, inside the box the joints span."""
-    from lamm_bench.demo import images, sources
-
-    query = KEYPOINTS_DET_QS.replace("{}", "hip") + KEYPOINTS_DET_INS
-    w, h = images.STICK_FIGURE_SIZE
-    out = []
-    for i in range(ctx.n):
-        joints = images.stick_figure_joints(ctx.rng)
-        path = ctx.save_image(f"lsp_images/locating_{i}.png", images.draw_stick_figure(joints))
-        hip = ((joints[2][0] + joints[3][0]) / 2 / w, (joints[2][1] + joints[3][1]) / 2 / h)
-        gt_joints = [[round(x, 1), round(y, 1), 1] for x, y in joints]
-        record = {"id": i, "image": path, "query": query, "gt_joints": gt_joints}
-        out.append(MiniRecord(record, ((query, sources.bracket(hip)),)))
-    return out
-
-
-MINI_VOC = MiniSource(write=write_mini_voc, task_type="detection", licence="MIT",
-                      source="easy-vqa images (64 px); one object: the shape, its pixel box")  # fmt: skip
-MINI_LSP = MiniSource(write=write_mini_lsp, task_type="keypoint_detection", licence="Apache-2.0 (drawn here)",
-                      source="drawn stick figures, 14 joints (right limbs red, left blue)")  # fmt: skip
-
 BINARY_LOC = TaskSpec(
     name="binary-loc",
     requires=("wordnet",),
@@ -148,7 +109,6 @@ BINARY_LOC = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("Binary-Loc", "accuracy"),
     description="Binary locating pooled over VOC2012 objects and LSP images: a point strictly inside the target",
-    mini={f"{META_DIR}{VOC_STEM}.json": MINI_VOC, f"{META_DIR}{LSP_STEM}.json": MINI_LSP},
 )
 
 LOCATING_VOC2012_CHEF = TaskSpec(
@@ -166,7 +126,6 @@ LOCATING_VOC2012_CHEF = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on VOC2012, ChEF protocol: 256 tokens, label (VOC matcher) and a point inside the box",
-    mini={f"{META_DIR}{VOC_STEM}.json": MINI_VOC},
 )
 
 LOCATING_LSP_CHEF = TaskSpec(
@@ -183,7 +142,6 @@ LOCATING_LSP_CHEF = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on LSP, ChEF protocol: 256 tokens, a point inside the box spanned by the joints",
-    mini={f"{META_DIR}{LSP_STEM}.json": MINI_LSP},
 )
 
 TASKS = (BINARY_LOC, LOCATING_VOC2012_CHEF, LOCATING_LSP_CHEF)

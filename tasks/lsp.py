@@ -17,14 +17,13 @@ from typing import Any
 
 from lamm_bench.errors import UserError
 from lamm_bench.metrics.keypoints import LSP_JOINTS, pck_aggregate, pck_sample
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.boxes import parse_keypoints
 from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import TaskSpec
 
 from ._common import PAPER_2D, make_request
 from ._lamm2d import image_size, lsp_joints, unparsed_rate, values
-from ._sysmsg import KEYPOINTS_DET_INS, KEYPOINTS_DET_QS, KEYPOINTS_DET_SYS
+from ._sysmsg import KEYPOINTS_DET_SYS
 
 
 def joint_query(sample: Sample, joint: str) -> str:
@@ -71,27 +70,6 @@ def aggregate_lsp(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**pck_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: drawn stick figures (right limbs red, left blue); one turn per joint, answered ``[x, y]``
-    (normalized, two decimals), the joint's own position."""
-    from lamm_bench.demo import images, sources
-
-    query = KEYPOINTS_DET_QS + KEYPOINTS_DET_INS
-    w, h = images.STICK_FIGURE_SIZE
-    out = []
-    for i in range(ctx.n):
-        joints = images.stick_figure_joints(ctx.rng)
-        path = ctx.save_image(f"lsp_images/keypoints_{i}.png", images.draw_stick_figure(joints))
-        gt_joints = [[round(x, 1), round(y, 1), 1] for x, y in joints]
-        turns = tuple((query.replace("{}", name), sources.bracket((x / w, y / h))) for name, (x, y, _) in
-                      zip(LSP_JOINTS, gt_joints))  # fmt: skip
-        out.append(MiniRecord({"id": i, "image": path, "query": query, "gt_joints": gt_joints}, turns))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="keypoint_detection", licence="Apache-2.0 (drawn here)",
-                  source="drawn stick figures, 14 joints (right limbs red, left blue)", n_train=60)  # fmt: skip
-
 LSP = TaskSpec(
     name="lsp",
     version="1",
@@ -110,7 +88,6 @@ LSP = TaskSpec(
     prediction_kind="mapping",
     description="LSP keypoints: 14 per-joint questions; LAMM PCK (always 0, as the reference) + corrected PCK@0.1",
     extra={"joints": list(LSP_JOINTS)},
-    mini={"2D_Benchmark/meta_file/Keypoints_Detection_LSP.json": MINI},
 )
 
 TASKS = (LSP,)

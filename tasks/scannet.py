@@ -11,24 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lamm_bench.metrics.det3d import aggregate_detection_3d, iou_3d, iou_3d_paper, score_detection_3d
-from lamm_bench.mini import MiniSource
 from lamm_bench.parsing.synonyms import chef_voc_class_match, paper_class_match
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import PAPER_3D, single_request
-from ._lamm3d import (
-    CHEF_3D, DETECTION3D_SYS, MINI_LICENCE, MINI_SOURCE, POINT_EXTRA, detection_objects, mini_writer, unparsed_rate,
-    with_points,
-)  # fmt: skip
+from ._lamm3d import CHEF_3D, DETECTION3D_SYS, POINT_EXTRA, detection_objects, unparsed_rate, with_points
 
 META = "3D_Benchmark/meta_file/Detection_ScanNet.json"
 FIELDS = {"object": list}
-MINI = MiniSource(write=mini_writer("write_detection"), task_type="detection3d", source=MINI_SOURCE,
-                  licence=MINI_LICENCE, n_test=30, n_train=120)  # fmt: skip
-"""lamm-mini's scenes, one record each; shared by both protocols, which read the same file."""
-
-
 def score_scannet_paper(sample: Sample, prediction: str) -> SampleScore:
     """Paper ``detection3d_eval`` counts (first-synset matcher, unclamped IoU) plus honest counts."""
     return score_detection_3d(
@@ -64,7 +55,6 @@ SCANNET_DET = TaskSpec(
     paper_metric=("mAP@0.5", "recall_reference@0.5"),
     description="3D detection on ScanNet: LAMM recall (label anywhere, any box, unclamped IoU > 0.5) + honest P/R",
     extra=POINT_EXTRA,
-    mini={META: MINI},
 )
 
 SCANNET_DET_CHEF = TaskSpec(
@@ -83,7 +73,6 @@ SCANNET_DET_CHEF = TaskSpec(
     paper_metric=("mAR", "recall_reference@0.5"),
     description="3D detection on ScanNet, ChEF protocol: mAR (VOC synonyms, clamped IoU > 0.5) + honest P/R",
     extra=POINT_EXTRA,
-    mini={META: MINI},
 )
 
 TASKS = (SCANNET_DET, SCANNET_DET_CHEF)

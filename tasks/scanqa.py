@@ -7,24 +7,16 @@ option``, scored by the ``VQAvisionacc`` cascade with letters A-F (``common_eval
 
 from __future__ import annotations
 
-from lamm_bench.mini import MiniSource
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, accuracy, assemble_two_step, single_request, two_step_vqa
-from ._lamm3d import (
-    CHEF_3D, MINI_LICENCE, MINI_SOURCE, POINT_EXTRA, VQA3D_SYS_CHEF, VQA3D_SYS_PAPER, mini_writer, with_points,
-)  # fmt: skip
+from ._lamm3d import CHEF_3D, POINT_EXTRA, VQA3D_SYS_CHEF, VQA3D_SYS_PAPER, with_points
 from .scienceqa import VQA_FIELDS, score_vqa
 
 META = "3D_Benchmark/meta_file/VQA_ScanQA_multiplechoice.json"
 PAPER_LETTERS = "ABCDEF"
 CHEF_LETTERS = "ABCDE"
-MINI = MiniSource(write=mini_writer("write_scanqa"), task_type="VQA3d", source=MINI_SOURCE, licence=MINI_LICENCE,
-                  n_test=30, n_train=240)  # fmt: skip
-"""lamm-mini's questions, two per scene, 4 to 6 options; shared by both protocols."""
-
-
 def score_scanqa_paper(sample: Sample, prediction: str) -> SampleScore:
     """Paper-era 3D ``VQAvisionacc`` (letters A-F)."""
     return score_vqa(sample, prediction, PAPER_LETTERS)
@@ -51,7 +43,6 @@ SCANQA = TaskSpec(
     paper_metric=("Acc", "accuracy"),
     description="3D VQA on ScanQA multiple choice: two-step reasoning+answer, LAMM regex cascade (A-F)",
     extra={**POINT_EXTRA, "letters": PAPER_LETTERS},
-    mini={META: MINI},
 )
 
 SCANQA_CHEF = TaskSpec(
@@ -69,7 +60,6 @@ SCANQA_CHEF = TaskSpec(
     paper_metric=("vision_acc", "accuracy"),
     description="3D VQA on ScanQA multiple choice, ChEF protocol: one answer, LAMM_VQA cascade (A-E)",
     extra={**POINT_EXTRA, "letters": CHEF_LETTERS},
-    mini={META: MINI},
 )
 
 TASKS = (SCANQA, SCANQA_CHEF)

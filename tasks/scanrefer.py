@@ -12,21 +12,16 @@ import functools
 from collections.abc import Sequence
 
 from lamm_bench.metrics.det3d import aggregate_grounding_3d, iou_3d, iou_3d_paper, score_grounding_3d
-from lamm_bench.mini import MiniSource
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import (
-    CHEF_3D, MINI_LICENCE, MINI_SOURCE, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, mini_writer,
-    unparsed_rate, with_points,
+    CHEF_3D, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, unparsed_rate, with_points,
 )  # fmt: skip
 
 META = "3D_Benchmark/meta_file/VG_ScanRefer.json"
 FIELDS = {"object": (list, dict)}
-MINI = MiniSource(write=mini_writer("write_grounding"), task_type="visual_grounding3d", source=MINI_SOURCE,
-                  licence=MINI_LICENCE, n_test=30, n_train=160)  # fmt: skip
-"""lamm-mini's captions, two per scene; shared by both protocols."""
 THRESHOLDS = (0.25, 0.5)
 PAPER_IOUS = {"acc_reference": iou_3d_paper, "acc": iou_3d}
 CHEF_IOUS = {"acc": iou_3d}
@@ -68,7 +63,6 @@ SCANREFER = TaskSpec(
     paper_metric=("Acc@0.5", "acc_reference@0.5"),
     description="3D grounding on ScanRefer: first box, Acc@0.25/0.5 with the paper IoU and the correct IoU",
     extra=POINT_EXTRA,
-    mini={META: MINI},
 )
 
 SCANREFER_CHEF = TaskSpec(
@@ -86,7 +80,6 @@ SCANREFER_CHEF = TaskSpec(
     paper_metric=("mAR", "acc@0.5"),
     description="3D grounding on ScanRefer, ChEF protocol: first box, clamped IoU > 0.5 (mAR)",
     extra=POINT_EXTRA,
-    mini={META: MINI},
 )
 
 TASKS = (SCANREFER, SCANREFER_CHEF)

@@ -13,14 +13,13 @@ from collections.abc import Callable, Sequence
 
 from lamm_bench.errors import UserError
 from lamm_bench.metrics.ocr import svt_sample_chef, svt_sample_paper, word_accuracy
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.text import quoted_span_chef, quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import OCR_INS, OCR_QA, OCR_SYS
+from ._sysmsg import OCR_SYS
 
 META = "2D_Benchmark/meta_file/OCR_SVT.json"
 FIELDS = {"word_list": list}
@@ -49,30 +48,6 @@ def aggregate_svt(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**word_accuracy(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
-MINI_WORDS = ("HOTEL", "PIZZA", "BANK", "COFFEE", "STREET", "PARKING", "OPEN", "SALE", "BAR", "MARKET", "BAKERY",
-              "TAXI", "EXIT", "BOOKS", "SHOES", "DINER")  # fmt: skip
-"""Shop-sign words of the lamm-mini OCR images (one or two per image)."""
-
-
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: one or two sign words rendered in Pillow's bundled font on a pale 160x48 sign; the answer is the
-    words as written, space-separated (no quotes, so both protocols read the whole answer)."""
-    from lamm_bench.demo import images
-
-    query = OCR_QA + OCR_INS
-    out = []
-    for i in range(ctx.n):
-        words = ctx.rng.sample(MINI_WORDS, ctx.rng.randint(1, 2))
-        image = ctx.save_image(f"svt_images/{i}.png", images.draw_words(words, ctx.rng))
-        record = {"id": i, "image": image, "word_list": words, "query": query}
-        out.append(MiniRecord(record, ((query, " ".join(words)),)))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="conversation",
-                  licence="Apache-2.0 (drawn here); font Aileron (CC0, in Pillow)",
-                  source="sign words drawn with Pillow's bundled font")  # fmt: skip
-
 SVT = TaskSpec(
     name="svt",
     version="1",
@@ -87,7 +62,6 @@ SVT = TaskSpec(
     primary_terms=mean_of("word_accuracy"),
     paper_metric=("Word Acc", "word_accuracy"),
     description="SVT OCR: share of ground-truth words among the (double-quoted) answer's words",
-    mini={META: MINI},
 )
 
 SVT_CHEF = TaskSpec(
@@ -104,7 +78,6 @@ SVT_CHEF = TaskSpec(
     primary_terms=mean_of("word_accuracy"),
     paper_metric=("ACC", "word_accuracy"),
     description="SVT OCR, ChEF protocol: 16 tokens, quote extraction with ' or \" joined by '. '",
-    mini={META: MINI},
 )
 
 TASKS = (SVT, SVT_CHEF)

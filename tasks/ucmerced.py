@@ -10,12 +10,11 @@ from __future__ import annotations
 import dataclasses
 
 from lamm_bench.metrics.classification import ucmerced_sample
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
-from ._sysmsg import FG_CLASSIFICATION_QS, FG_CLASSIFICATION_SYS
+from ._sysmsg import FG_CLASSIFICATION_SYS
 
 META = "2D_Benchmark/meta_file/Fine-grained_Classification_UCMerced.json"
 
@@ -30,24 +29,6 @@ def score_ucmerced(sample: Sample, prediction: str) -> SampleScore:
         unparsed=not prediction.strip(),
     )
 
-
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: scikit-learn's handwritten digits (every fifth for test, the others for train) drawn 64 px; the
-    label and the answer are the digit's English name (``seven``; no label is a substring of another)."""
-    from lamm_bench.demo import sources
-
-    out = []
-    for i, (index, digit) in enumerate(sources.pick(ctx.rng, sources.digits(ctx.split), ctx.n)):
-        label = sources.DIGIT_WORDS[digit]
-        image = ctx.save_image(f"ucmerced_images/{i}.png", sources.digit_image(index, ink=(24, 70, 32)))
-        out.append(MiniRecord({"id": i, "image": image, "label": label, "query": FG_CLASSIFICATION_QS},
-                              ((FG_CLASSIFICATION_QS, label),)))  # fmt: skip
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="classification",
-                  licence="BSD-3-Clause (scikit-learn); data CC BY 4.0 (UCI)",
-                  source="scikit-learn digits (8x8, drawn 64 px); label = the digit name (zero ... nine)")  # fmt: skip
 
 UCMERCED = TaskSpec(
     name="ucmerced",
@@ -64,7 +45,6 @@ UCMERCED = TaskSpec(
     paper_metric=("Acc", "accuracy"),
     description="UCMerced fine-grained classification: case-sensitive substring match of the label",
     label_set=labels_of("label"),
-    mini={META: MINI},
 )
 
 UCMERCED_CHEF = dataclasses.replace(

@@ -30,7 +30,6 @@ from lamm_bench.metrics.detection import (
     paper_detection_aggregate,
     paper_detection_sample,
 )
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
 from lamm_bench.parsing.boxes import parse_bbox
 from lamm_bench.parsing.chef_detection import parse_chef_detection
 from lamm_bench.records import Sample, SampleScore
@@ -38,7 +37,7 @@ from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values, voc_objects
-from ._sysmsg import DETECTION_INS, DETECTION_QS, DETECTION_SYS
+from ._sysmsg import DETECTION_SYS
 
 META = "2D_Benchmark/meta_file/Detection_VOC2012.json"
 FIELDS = {"object": list}
@@ -87,24 +86,6 @@ def aggregate_voc_chef(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**chef_detection_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
-def write_mini(ctx: MiniContext) -> list[MiniRecord]:
-    """lamm-mini: real easy-vqa images as one-object scenes; the box is the shape's pixel box and the answer
-    ``The <shape> object is at [x1, y1, x2, y2].`` (the form both protocols' parsers read)."""
-    from lamm_bench.demo import sources
-
-    query = DETECTION_QS + DETECTION_INS
-    out = []
-    for i, scene in enumerate(sources.easy_vqa_scenes(ctx.rng, ctx.split, ctx.n)):
-        obj = scene.object
-        record = {"id": i, "image": ctx.save_image(f"voc2012_images/detection_{i}.png", scene.image), "query": query,
-                  "object": [obj]}  # fmt: skip
-        out.append(MiniRecord(record, ((query, f"The {obj['label']} object is at {sources.bracket(obj['bbox'])}."),)))
-    return out
-
-
-MINI = MiniSource(write=write_mini, task_type="detection", licence="MIT",
-                  source="easy-vqa images (64 px); one object: the shape, its pixel box")  # fmt: skip
-
 VOC2012 = TaskSpec(
     name="voc2012",
     requires=("wordnet",),
@@ -120,7 +101,6 @@ VOC2012 = TaskSpec(
     primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP", "recall_reference@0.5"),
     description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1 and AP",
-    mini={META: MINI},
 )
 
 VOC2012_CHEF = TaskSpec(
@@ -138,7 +118,6 @@ VOC2012_CHEF = TaskSpec(
     primary_terms=ratio_of("tp_with_category@0.5", "num_gt"),
     paper_metric=("recall@0.50", "recall_with_category@0.5"),
     description="VOC2012 detection, ChEF protocol: sentence parser, Kuhn matching, recall/precision at 0.5/0.25",
-    mini={META: MINI},
 )
 
 TASKS = (VOC2012, VOC2012_CHEF)

@@ -96,15 +96,15 @@ def test_detection_and_locating_boxes_are_the_shape_pixels(root):
 
 
 def test_classification_labels_and_vqa_answers_are_easy_vqa_own(root):
-    from lamm_bench.demo import sources
+    from lamm_bench.demo import packaged
 
     by_digest = {}
-    for item in sources.easy_vqa_images("test"):
-        image = sources.easy_vqa_image("test", item.index)
+    for item in packaged.easy_vqa_images("test"):
+        image = packaged.easy_vqa_image("test", item.index)
         by_digest[hashlib.sha256(repr(image.size).encode() + image.tobytes()).hexdigest()] = item
     for record in _records(root, "Classification_CIFAR10"):
         item = by_digest[_digest(root / "2D_Benchmark" / record["image"])]  # a real easy-vqa test image
-        said = {answer for _, answer in item.questions if answer in sources.SHAPES}
+        said = {answer for _, answer in item.questions if answer in packaged.SHAPES}
         assert said <= {record["label"]} and record["label"] == item.shape
     for record in _records(root, "VQA_SQAimage"):
         item = by_digest[_digest(root / "2D_Benchmark" / record["image"])]
@@ -114,25 +114,25 @@ def test_classification_labels_and_vqa_answers_are_easy_vqa_own(root):
 
 
 def test_digit_labels_are_the_digits_drawn(root):
-    from lamm_bench.demo import sources
+    from lamm_bench.demo import packaged
 
-    _, targets = sources._digits()
+    _, targets = packaged._digits()
     ink = {"VQA_AI2D": (20, 20, 20), "Fine-grained_Classification_UCMerced": (24, 70, 32)}
     for stem, colour in ink.items():
         by_digest = {}
-        for index, _ in sources.digits("test"):
-            image = sources.digit_image(index, ink=colour)
+        for index, _ in packaged.digits("test"):
+            image = packaged.digit_image(index, ink=colour)
             by_digest[hashlib.sha256(repr(image.size).encode() + image.tobytes()).hexdigest()] = index
         for record in _records(root, stem):
             digit = int(targets[by_digest[_digest(root / "2D_Benchmark" / record["image"])]])
             shown = record.get("label") or record["gt_choices"][record["gt_choice"]]
-            assert shown == (sources.DIGIT_WORDS[digit] if "label" in record else str(digit))
+            assert shown == (packaged.DIGIT_WORDS[digit] if "label" in record else str(digit))
 
 
 def test_a_counting_image_shows_that_many_coins(root):
     from scipy import ndimage as ndi
 
-    from lamm_bench.demo.sources import COIN_BACKGROUND
+    from lamm_bench.demo.packaged import COIN_BACKGROUND
 
     for record in _records(root, "Counting_FSC147"):
         pixels = _pixels(root / "2D_Benchmark" / record["image"])

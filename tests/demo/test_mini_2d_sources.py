@@ -1,5 +1,5 @@
-"""lamm-mini's 2D sources: every 2D task has one per meta file, and each record's train answer (its ``turns``) is
-read as right by the task's own plan, parser and metric, in both protocols.
+"""lamm-mini's 2D sources: every 2D meta file has one, and each record's train answer (its ``turns``) is read as right
+by the task's own plan, parser and metric, in both protocols.
 
 The answers are fed through the real request plan: each request the task builds gets the turn whose question is
 that request's text (the paper protocol must ask exactly the turns' questions, so train and test prompts agree);
@@ -15,7 +15,8 @@ import pytest
 
 from lamm_bench import registry
 from lamm_bench.demo.build import plan
-from lamm_bench.mini import MiniContext, MiniRecord, MiniSource
+from lamm_bench.demo.contract import MiniContext, MiniRecord, MiniSource
+from lamm_bench.demo.sources import SOURCES
 from lamm_bench.records import Sample
 from lamm_bench.task import TaskSpec
 from lamm_bench.train.system_messages import SYSTEM_MESSAGES
@@ -51,21 +52,15 @@ def _answer(task: TaskSpec, sample: Sample, turns: tuple[tuple[str, str], ...]):
 
 @pytest.mark.parametrize("name", TASKS_2D)
 def test_every_2d_task_has_a_declared_source_for_each_meta_file(name):
-    task = registry.get_task(name)
-    assert sorted(task.mini) == sorted(task.meta_files)
-    for source in task.mini.values():
+    for meta_file in registry.get_task(name).meta_files:
+        source = SOURCES[meta_file]
         assert source.n_test >= 50 and source.n_train >= 50
         assert source.task_type in SYSTEM_MESSAGES
         assert source.source and source.licence
 
 
-def test_tasks_reading_one_meta_file_give_the_same_source_object():
-    by_file: dict[str, set[int]] = {}
-    for name in TASKS_2D:
-        for meta_file, source in registry.get_task(name).mini.items():
-            by_file.setdefault(meta_file, set()).add(id(source))
-    assert {m: len(ids) for m, ids in by_file.items() if len(ids) > 1} == {}
-    assert len(plan([registry.get_task(n) for n in TASKS_2D])) == 13  # the 13 LAMM 2D meta files
+def test_the_2d_tasks_read_the_13_lamm_2d_meta_files_each_written_once():
+    assert len(plan([registry.get_task(n) for n in TASKS_2D])) == 13
 
 
 def _perfect(task: TaskSpec, metrics: dict[str, float]) -> tuple[str, float, float]:
@@ -84,7 +79,7 @@ def test_the_train_answers_score_perfectly_with_the_task_own_metric(name, tmp_pa
     scores = []
     for meta_file in task.meta_files:
         stem = Path(meta_file).stem
-        for item in _write(task.mini[meta_file], tmp_path):
+        for item in _write(SOURCES[meta_file], tmp_path):
             sample = _sample(dict(item.record), stem, tmp_path, pooled)
             scores.append(task.score_sample(sample, _answer(task, sample, item.turns)))
     metrics = task.aggregate(scores)
@@ -94,15 +89,15 @@ def test_the_train_answers_score_perfectly_with_the_task_own_metric(name, tmp_pa
 
 
 def test_a_source_writes_what_it_was_asked_for_in_either_split(tmp_path):
-    for meta_file, source in registry.get_task("binary-loc").mini.items():
+    for meta_file in registry.get_task("binary-loc").meta_files:
         for split in ("test", "train"):
-            written = _write(source, tmp_path / split, split, 7)
+            written = _write(SOURCES[meta_file], tmp_path / split, split, 7)
             assert len(written) == 7
             assert all((tmp_path / split / w.record["image"]).is_file() for w in written), meta_file
 
 
 def test_vqa_turns_are_the_two_requests_of_the_paper_plan(tmp_path):
-    item = _write(registry.get_task("scienceqa").mini["2D_Benchmark/meta_file/VQA_SQAimage.json"], tmp_path, n=1)[0]
+    item = _write(SOURCES["2D_Benchmark/meta_file/VQA_SQAimage.json"], tmp_path, n=1)[0]
     record = item.record
     letter = "ABCDE"[record["gt_choice"]]
     (q1, a1), (q2, a2) = item.turns
@@ -115,7 +110,7 @@ def test_lsp_turns_ask_each_joint_and_answer_its_normalized_position(tmp_path):
     from lamm_bench.demo.images import STICK_FIGURE_SIZE
     from lamm_bench.metrics.keypoints import LSP_JOINTS
 
-    item = _write(registry.get_task("lsp").mini["2D_Benchmark/meta_file/Keypoints_Detection_LSP.json"], tmp_path, n=1)[0]
+    item = _write(SOURCES["2D_Benchmark/meta_file/Keypoints_Detection_LSP.json"], tmp_path, n=1)[0]
     w, h = STICK_FIGURE_SIZE
     assert [q for q, _ in item.turns] == [item.record["query"].replace("{}", j) for j in LSP_JOINTS]
     x, y, _ = item.record["gt_joints"][LSP_JOINTS.index("neck")]

@@ -17,10 +17,11 @@ import pytest
 from cli_helpers import run_cli
 
 from lamm_bench import registry
-from lamm_bench.demo import sources3d
+from lamm_bench.demo import scenes3d, sources3d
 from lamm_bench.demo.build import INSTRUCT_FILES, build_lamm_mini
+from lamm_bench.demo.contract import MiniContext
 from lamm_bench.demo.questions3d import COUNT_CHOICES, grounding_captions
-from lamm_bench.mini import MiniContext
+from lamm_bench.demo.sources import SOURCES
 from lamm_bench.records import Sample
 from lamm_bench.train.system_messages import SYSTEM_MESSAGES
 
@@ -30,8 +31,8 @@ WRITERS = {
     "VG_ScanRefer": sources3d.write_grounding,
     "VQA_ScanQA_multiplechoice": sources3d.write_scanqa,
 }
-PALETTE = np.array([sources3d.FLOOR_COLOUR, *sources3d.COLOURS.values()], dtype=np.float64)
-NAMES = ["floor", *sources3d.COLOURS]
+PALETTE = np.array([scenes3d.FLOOR_COLOUR, *scenes3d.COLOURS.values()], dtype=np.float64)
+NAMES = ["floor", *scenes3d.COLOURS]
 
 
 def _tasks():
@@ -76,23 +77,19 @@ def run_python(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def test_every_3d_task_names_one_shared_source_per_meta_file():
+def test_every_3d_meta_file_has_a_source_with_its_instruction_type():
     for task in _tasks():
-        assert set(task.mini) == set(task.meta_files), task.name
-        for meta_file, source in task.mini.items():
+        for meta_file in task.meta_files:
+            source = SOURCES[meta_file]
             assert source.n_test >= 30 and source.n_train > source.n_test, meta_file
             assert source.task_type in SYSTEM_MESSAGES and source.licence == "MIT"
-    # the paper task and its ChEF twin read the same file, so they hold the very same source
-    for paper, chef in zip(TASKS_3D[::2], TASKS_3D[1::2]):
-        meta = registry.get_task(paper).meta_files[0]
-        assert registry.get_task(paper).mini[meta] is registry.get_task(chef).mini[meta]
-    types = {registry.get_task(n).mini[registry.get_task(n).meta_files[0]].task_type for n in TASKS_3D[::2]}
+    types = {SOURCES[registry.get_task(n).meta_files[0]].task_type for n in TASKS_3D[::2]}
     assert types == {"detection3d", "visual_grounding3d", "VQA3d"}
 
 
 def test_meshes_come_from_the_installed_pyvista_without_importing_it():
     done = run_python(
-        "import sys, numpy; from lamm_bench.demo import sources3d as s; "
+        "import sys, numpy; from lamm_bench.demo import scenes3d as s; "
         "s.compose_scene(numpy.random.default_rng(0), 'x'); "
         "print(s.mesh_path('ant.ply').parent.parent.name, 'pyvista' in sys.modules, 'vtk' in sys.modules)"
     )
@@ -130,28 +127,28 @@ def test_clouds_are_modest_n_by_6_float32_scenes(full):
     for record in _records(full, "Detection_ScanNet"):
         cloud = _cloud(full, record)
         n = len(record["object"])
-        assert cloud.dtype == np.float32 and cloud.shape == (sources3d.FLOOR_POINTS + n * sources3d.OBJECT_POINTS, 6)
+        assert cloud.dtype == np.float32 and cloud.shape == (scenes3d.FLOOR_POINTS + n * scenes3d.OBJECT_POINTS, 6)
         # x and y positive: LAMM's box parser drops minus signs (only the floor slab lies below z = 0)
         assert cloud[:, :2].min() >= 0 and cloud[:, 2].min() >= -0.07
         assert 0 <= cloud[:, 3:].min() and cloud[:, 3:].max() <= 255
-        assert 2 <= n <= 6 and {o["label"] for o in record["object"]} <= set(sources3d.LABELS)
+        assert 2 <= n <= 6 and {o["label"] for o in record["object"]} <= set(scenes3d.LABELS)
 
 
 def test_every_box_holds_all_of_its_object_and_nothing_else(full):
     for record in _records(full, "Detection_ScanNet"):
         cloud = _cloud(full, record)
-        floor = cloud[:, 2] < sources3d.FLOOR_TOP + 0.001
-        assert floor.sum() == sources3d.FLOOR_POINTS
+        floor = cloud[:, 2] < scenes3d.FLOOR_TOP + 0.001
+        assert floor.sum() == scenes3d.FLOOR_POINTS
         inside = np.stack([_inside(cloud, o["bbox"]) for o in record["object"]])
         assert not inside[:, floor].any()
         # every object point lies in exactly one box (boxes never overlap), and each box holds one object's points
         assert (inside[:, ~floor].sum(axis=0) == 1).all()
-        assert inside.sum(axis=1).tolist() == [sources3d.OBJECT_POINTS] * len(record["object"])
+        assert inside.sum(axis=1).tolist() == [scenes3d.OBJECT_POINTS] * len(record["object"])
         for row in inside:
             assert len(set(_colour_names(cloud[row]))) == 1
     rng = np.random.default_rng(7)
     for k in range(20):  # the same, object by object, on scenes composed directly
-        for obj in sources3d.compose_scene(rng, f"scene{k:04d}_00").objects:
+        for obj in scenes3d.compose_scene(rng, f"scene{k:04d}_00").objects:
             assert _inside(obj.points, obj.box).all() and min(obj.box[3:]) > 0.1
 
 
@@ -219,7 +216,7 @@ def test_a_grounding_caption_picks_exactly_its_object():
     rng = np.random.default_rng(3)
     kinds = set()
     for k in range(150):
-        scene = sources3d.compose_scene(rng, f"scene{k:04d}_00")
+        scene = scenes3d.compose_scene(rng, f"scene{k:04d}_00")
         for caption, index in grounding_captions(scene, rng, 2):
             assert _referents(caption, scene.objects) == [index], caption
             kinds.add(caption.split()[1])
@@ -233,7 +230,7 @@ def test_captions_and_counts_are_visible_in_the_written_clouds(full):
         held = set(names[_inside(cloud, record["object"])])
         assert len(held) == 1 and "floor" not in held  # the box holds one object, of one colour
         if m := re.fullmatch(r".*caption\. the (\w+) (\w+)\.", record["query"]):
-            assert held == {m[1]} and (names == m[1]).sum() == sources3d.OBJECT_POINTS
+            assert held == {m[1]} and (names == m[1]).sum() == scenes3d.OBJECT_POINTS
     for record in _records(full, "VQA_ScanQA_multiplechoice"):
         if record["query"].startswith("How many objects"):
             assert record["gt_choices"] == list(COUNT_CHOICES)

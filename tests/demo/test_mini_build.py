@@ -1,9 +1,9 @@
-"""lamm-mini's builder: every built-in task has a source for each of its meta files, two builds are byte-identical,
-and a build never leaves a half-written data root or overwrites a folder that is not lamm-mini."""
+"""lamm-mini's builder: every built-in task's meta files have a source (``lamm_bench.demo.sources.SOURCES``), two
+builds are byte-identical, and a build never leaves a half-written data root or overwrites a folder that is not
+lamm-mini."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,9 +12,10 @@ import pytest
 from cli_helpers import run_cli
 
 from lamm_bench import registry
-from lamm_bench.demo.build import INSTRUCT_FILES, build_into, plan
+from lamm_bench.demo.build import INSTRUCT_FILES, build_into, build_lamm_mini, plan
+from lamm_bench.demo.contract import MiniRecord, MiniSource
+from lamm_bench.demo.sources import SOURCES
 from lamm_bench.errors import UserError
-from lamm_bench.mini import MiniRecord, MiniSource
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -22,9 +23,11 @@ def _tree(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}  # fmt: skip
 
 
-def test_every_builtin_task_has_a_mini_source_for_each_meta_file():
-    missing = [(t.name, m) for t in registry.builtin_tasks().values() for m in t.meta_files if m not in t.mini]
+def test_every_builtin_task_meta_file_has_a_demo_source():
+    missing = [(t.name, m) for t in registry.builtin_tasks().values() for m in t.meta_files if m not in SOURCES]
     assert missing == []
+    read = {m for t in registry.builtin_tasks().values() for m in t.meta_files}
+    assert sorted(set(SOURCES) - read) == []  # and no source writes a file that no task reads
     for item in plan(list(registry.builtin_tasks().values())):
         floor = 50 if item.modality == "2d" else 30
         assert item.source.n_test >= floor, item.meta_file
@@ -43,7 +46,7 @@ def test_lamm_mini_builds_byte_identically_twice(tmp_path):
     for task in registry.builtin_tasks().values():
         for meta_file in task.meta_files:
             records = json.loads((first / meta_file).read_text())
-            assert len(records) == task.mini[meta_file].n_test
+            assert len(records) == SOURCES[meta_file].n_test
     for modality, name in INSTRUCT_FILES.items():
         instructions = json.loads((first / name).read_text())
         key = "image" if modality == "2d" else "pcl"
@@ -54,13 +57,13 @@ def test_lamm_mini_builds_byte_identically_twice(tmp_path):
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
 
 
-def _task_with(source: MiniSource):
-    task = registry.get_task("cifar10")
-    return dataclasses.replace(task, name="cifar10-copy", mini={task.meta_files[0]: source})
+CIFAR10 = "2D_Benchmark/meta_file/Classification_CIFAR10.json"
 
 
-def _source(write) -> MiniSource:
-    return MiniSource(write=write, task_type="classification", source="test", licence="none", n_test=2, n_train=2)
+def _sources(write) -> dict[str, MiniSource]:
+    """One source, for CIFAR-10's meta file, in place of lamm-mini's own."""
+    return {CIFAR10: MiniSource(write=write, task_type="classification", source="test", licence="none", n_test=2,
+                                n_train=2)}  # fmt: skip
 
 
 def _two(ctx):
@@ -74,11 +77,14 @@ def _pixel():
     return Image.new("RGB", (2, 2), (1, 2, 3))
 
 
-def test_two_different_sources_for_one_meta_file_are_refused():
-    one, other = _task_with(_source(_two)), _task_with(_source(lambda ctx: _two(ctx)))
-    assert len(plan([one, one])) == 1  # the same source twice (a ChEF twin inherits it) is one meta file
-    with pytest.raises(UserError, match="two different mini sources write 2D_Benchmark/meta_file/Classification_CIFAR10"):
-        plan([one, other])
+def test_the_plan_writes_each_meta_file_the_tasks_read_once_and_only_those(tmp_path):
+    cifar10, cifar10_chef, scanqa = (registry.get_task(n) for n in ("cifar10", "cifar10-chef", "scanqa"))
+    [item] = plan([cifar10, cifar10_chef])  # the paper task and its ChEF twin read one file
+    assert (item.meta_file, item.modality, item.source) == (CIFAR10, "2d", SOURCES[CIFAR10])
+    assert [p.meta_file for p in plan([scanqa, cifar10], _sources(_two))] == [CIFAR10]  # scanqa's file has none
+    assert build_lamm_mini(tmp_path, [cifar10], sources=_sources(_two)) == {CIFAR10: 2, INSTRUCT_FILES["2d"]: 2}
+    with pytest.raises(UserError, match="no task reads a meta file that lamm-mini has a source for"):
+        build_lamm_mini(tmp_path / "none", [scanqa], sources=_sources(_two))
 
 
 def test_an_interrupted_build_leaves_no_data_root_and_no_staging_folder(tmp_path):
@@ -89,15 +95,15 @@ def test_an_interrupted_build_leaves_no_data_root_and_no_staging_folder(tmp_path
 
     out = tmp_path / "mini"
     with pytest.raises(KeyboardInterrupt):
-        build_into(out, [_task_with(_source(broken))])
+        build_into(out, [registry.get_task("cifar10")], sources=_sources(broken))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_build_replaces_an_earlier_lamm_mini_but_never_another_folder(tmp_path):
     out = tmp_path / "mini"
-    build_into(out, [_task_with(_source(_two))])
+    build_into(out, [registry.get_task("cifar10")], sources=_sources(_two))
     (out / "stale.txt").write_text("from an earlier build")
-    build_into(out, [_task_with(_source(_two))])
+    build_into(out, [registry.get_task("cifar10")], sources=_sources(_two))
     assert not (out / "stale.txt").exists() and (out / "2D_Benchmark/x/0.png").is_file()
     data = tmp_path / "LAMM"
     data.mkdir()

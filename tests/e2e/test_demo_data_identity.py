@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cli_helpers import run_cli
 
-from lamm_bench.mini import MINI_VERSION
+from lamm_bench.demo.contract import MINI_VERSION
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "leaderboard"
 

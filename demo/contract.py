@@ -1,9 +1,10 @@
-"""The contract between a task and lamm-mini, the embedded demo benchmark: what a task's mini source writes.
+"""The contract of lamm-mini's sources, the embedded demo benchmark: what a source writes for one meta file.
 
-A task names, for each of its meta files, a :class:`MiniSource` (``TaskSpec.mini``): a function that writes that
-meta file's records and their media for one split, plus where the data comes from and under which licence. The
-builder (``lamm_bench.demo.build``, outside the engine) calls every registered task's sources, so adding a task
-touches one file. Nothing here does I/O on import; the types only.
+Each meta file of lamm-mini has a :class:`MiniSource` (``lamm_bench.demo.sources.SOURCES``, keyed by the meta
+file's path under the data root, as in ``TaskSpec.meta_files``): a function that writes that meta file's records
+and their media for one split, plus where the data comes from and under which licence. The builder
+(:mod:`lamm_bench.demo.build`) writes the source of every meta file the given tasks read. The tasks know nothing
+of lamm-mini. Nothing here does I/O on import; the types only.
 
 - ``test`` split: the records go into ``<root>/2D_Benchmark/meta_file/<Task>_<Dataset>.json`` (3D likewise),
   exactly the LAMM_Dataset schema of that file; media paths are relative to ``2D_Benchmark/``.
@@ -91,7 +92,7 @@ class MiniSource:
 
 
 MiniSources = Mapping[str, MiniSource]
-"""``TaskSpec.mini``: meta file (as in ``TaskSpec.meta_files``) -> its source."""
+"""Meta file (as in ``TaskSpec.meta_files``) -> its source."""
 
 
 def write_dataset_identity(root: Path, *, seed: int = 0, description: str = "") -> Path:
