@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lamm_bench.mini import MiniSources
 from lamm_bench.records import Request, Sample, SampleScore
 
 Stage = Callable[[Sample, Mapping[str, str], int], Sequence[Request]]
@@ -121,9 +120,6 @@ class TaskSpec:
     requires: tuple[str, ...] = ()
     """System resources the scoring needs (``wordnet``, ``java``; see ``lamm_bench.resources``), checked before any
     weight loads or any request is sent."""
-    mini: MiniSources = field(default_factory=dict)
-    """lamm-mini, the embedded demo benchmark: each meta file's source of records (``lamm_bench.mini``); a task
-    whose meta files all have one runs in ``make demo``. ``tests/demo`` checks that every built-in task has one."""
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""
