@@ -20,18 +20,23 @@ import numpy as np
 import torch
 from PIL import Image
 
-from lamm_bench.adapter import DECODED
-from lamm_bench.batching import make_batches as _batches
+from lamm_bench.adapter import DECODED, Adapter
+from lamm_bench.batching import answer_batches, make_batches, new_stats
 from lamm_bench.records import Request, Response
-from lamm_bench.runner import RunSettings, _answer_batches
 from lamm_bench.store import PredictionStore
 
 
-class StandInAdapter:
+class StandInAdapter(Adapter):
     media = DECODED
 
     def __init__(self, flops: int):
         self.a = torch.randn(flops, flops)
+
+    def load(self) -> None:
+        pass
+
+    def describe(self) -> dict:
+        return {}
 
     def generate(self, batch, media=None):
         pixels = [np.asarray(media.image(p).convert("RGB").resize((224, 224))) for r in batch for p in r.images]
@@ -41,10 +46,9 @@ class StandInAdapter:
 
 
 def run(batches, adapter, prefetch: bool, folder: Path) -> float:
-    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
     store = PredictionStore(folder / f"store-{prefetch}-{time.perf_counter_ns()}.jsonl")
     start = time.perf_counter()
-    _answer_batches(adapter, batches, store, stats, RunSettings(data_root=folder, prefetch=prefetch), "bench")
+    answer_batches(adapter, batches, store, new_stats(len(batches[0])), identity=lambda r: None, prefetch=prefetch)
     return time.perf_counter() - start
 
 
@@ -63,7 +67,7 @@ def main() -> None:
             path = folder / f"{i}.jpg"
             Image.fromarray(rng.integers(0, 255, (768, 1024, 3), dtype=np.uint8)).save(path, quality=90)
             requests.append(Request(sample_id=str(i), kind="generate", system="", text="q", images=(str(path),)))
-        batches = _batches(requests, args.batch_size)
+        batches = make_batches(requests, args.batch_size)
         adapter = StandInAdapter(args.flops)
         run(batches[:2], adapter, True, folder)  # warm-up
         results = {label: min(run(batches, adapter, on, folder) for _ in range(3))

@@ -6,9 +6,9 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from lamm_bench import registry
+from lamm_bench.adapter import Adapter, as_adapter
 from lamm_bench.data import resolve_data_root
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint
@@ -17,7 +17,7 @@ from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, eva
 
 
 def evaluate(
-    model: str | Any,
+    model: str | Adapter,
     tasks: str | Sequence[str],
     *,
     data_root: str | os.PathLike | None = None,
@@ -75,7 +75,7 @@ def evaluate(
     return [r for r in results if r is not None]  # ranks other than 0 score nothing
 
 
-def _model(model: str | Any, name: str | None, model_args: Mapping[str, str]) -> tuple[Any, ModelInfo]:
+def _model(model: str | Adapter, name: str | None, model_args: Mapping[str, str]) -> tuple[Adapter, ModelInfo]:
     """The adapter (built, not loaded) and what the results say about it, before its settings are described."""
     if isinstance(model, str):
         card = registry.resolve_model(model)
@@ -83,7 +83,7 @@ def _model(model: str | Any, name: str | None, model_args: Mapping[str, str]) ->
         info = ModelInfo(name=name or card.name, card=card.name, adapter=card.adapter,
                          args={**card.args, **model_args}, description={}, fingerprint="")  # fmt: skip
     else:
-        adapter = model
+        adapter = as_adapter(model, type(model).__name__)
         info = ModelInfo(name=name or type(model).__name__, card=None, adapter=type(model).__name__, args={},
                          description={}, fingerprint="")  # fmt: skip
     if "/" in info.name or info.name.startswith("."):

@@ -1,10 +1,11 @@
 """Asking an adapter a list of requests: length-sorted batches, each batch's answers stored as they come back.
 
 The one loop through which every model call goes (the runner's stages and the judge's verdicts): it cuts
-batches, hands decoded media to an adapter that asks for them (``media = "decoded"``, see
-:mod:`lamm_bench.adapter`) -- the next batch's decoded in a background thread while the model works on this one,
-when ``prefetch`` is on -- appends every answer (failed ones too, so a rerun asks them again) to the store, backs
-off on GPU out-of-memory with ``auto`` batch sizes, and counts requests, tokens and seconds.
+batches and calls the adapter with each batch and its media: decoded for an adapter that asks for them
+(``media = DECODED``, see :mod:`lamm_bench.adapter`; the next batch's in a background thread while the model works
+on this one, when ``prefetch`` is on), None for the others. It appends every answer (failed ones too, so a rerun
+asks them again) to the store, backs off on GPU out-of-memory with ``auto`` batch sizes, and counts requests,
+tokens and seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from lamm_bench.adapter import wants_decoded_media
+from lamm_bench.adapter import Adapter, wants_decoded_media
 from lamm_bench.media import Media, decode_media
 from lamm_bench.records import Request, Response
 from lamm_bench.store import PredictionStore, StoredResponse
@@ -58,10 +59,10 @@ def unanswered(
     return [r for r in requests if (r.sample_id, r.key) not in done or done[(r.sample_id, r.key)] != identity(r)]
 
 
-def call_adapter(adapter: Any, batch: Sequence[Request], media: Media | None = None) -> list[Response]:
-    """One adapter call; ``media`` is passed only to an adapter that asked for it (others keep their signature)."""
+def call_adapter(adapter: Adapter, batch: Sequence[Request], media: Media | None = None) -> list[Response]:
+    """One adapter call (``media``: the batch's decoded media for an adapter that asked, else None)."""
     method = adapter.generate if batch[0].kind == "generate" else adapter.score_choices
-    responses = method(batch, media=media) if media is not None else method(batch)
+    responses = method(batch, media)
     if len(responses) != len(batch):
         raise RuntimeError(f"adapter returned {len(responses)} responses for {len(batch)} requests")
     return list(responses)
@@ -110,7 +111,7 @@ class _Decoder:
 
 
 def answer_batches(
-    adapter: Any, batches: Sequence[list[Request]], store: PredictionStore, stats: dict[str, Any], *,
+    adapter: Adapter, batches: Sequence[list[Request]], store: PredictionStore, stats: dict[str, Any], *,
     identity: Identity, auto: bool = False, prefetch: bool = True,
     progress: Callable[[str, int, int], None] | None = None, label: str = "",
 ) -> None:  # fmt: skip

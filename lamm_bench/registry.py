@@ -20,7 +20,7 @@ from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
 
-from lamm_bench.adapter import ModelCard
+from lamm_bench.adapter import Adapter, ModelCard, as_adapter
 from lamm_bench.errors import UnknownNameError, UserError
 from lamm_bench.metrics import HIGHER_IS_BETTER, higher_is_better
 from lamm_bench.task import TaskSpec
@@ -223,7 +223,8 @@ def adapter_class(name: str) -> type:
     return target.load()  # an entry point
 
 
-def build_adapter(card: ModelCard, overrides: Mapping[str, str]):
-    """Construct (without loading weights) the adapter for a card, with ``--model-arg`` overrides."""
+def build_adapter(card: ModelCard, overrides: Mapping[str, str]) -> Adapter:
+    """Construct (without loading weights) the adapter for a card, with ``--model-arg`` overrides; an adapter of
+    the older plain-class contract comes wrapped (:func:`lamm_bench.adapter.as_adapter`)."""
     cls = adapter_class(card.adapter)
-    return cls({**card.args, **overrides})
+    return as_adapter(cls({**card.args, **overrides}), card.adapter)

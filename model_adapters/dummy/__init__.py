@@ -3,8 +3,8 @@
 Its answers are a pure function of the request (a hash of sample id, key and text), shaped so that every LAMM
 parser has something to chew on: an option letter, a label from the request's options, a bracketed box, a
 point and a count. ``fail_every=N`` makes every N-th request (by hash) fail, ``delay=S`` sleeps S seconds per
-batch (for kill-and-resume tests). It never opens a media file and does not ask for decoded media (no ``media``
-attribute), so the runner decodes nothing for it.
+batch (for kill-and-resume tests). It never opens a media file and does not ask for decoded media (``media`` stays
+``PATHS``), so the runner decodes nothing for it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, ModelCard, config_from_args
+from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, Adapter, ModelCard, config_from_args
+from lamm_bench.media import Media
 from lamm_bench.records import Request, Response
 
 LETTERS = "ABCDEF"
@@ -38,7 +39,7 @@ def _digest(request: Request, salt: int) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
-class DummyAdapter:
+class DummyAdapter(Adapter):
     """Deterministic answers for every request kind and modality."""
 
     capabilities = frozenset({GENERATE, CHOICE, IMAGE, POINT_CLOUD})
@@ -64,12 +65,12 @@ class DummyAdapter:
         text = f"It is a {word} [{x1:.2f}, {y1:.2f}, {x2:.2f}, {y2:.2f}], about {count} of them. The answer is ({letter})."
         return Response(text=text, n_tokens=len(text.split()))
 
-    def generate(self, requests: Sequence[Request]) -> list[Response]:
+    def generate(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         if self.config.delay:
             time.sleep(self.config.delay)
         return [self._answer(r) for r in requests]
 
-    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+    def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         if self.config.delay:
             time.sleep(self.config.delay)
         out = []

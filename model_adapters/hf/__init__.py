@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, ModelCard, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, Adapter, ModelCard, config_from_args
 from lamm_bench.errors import MissingWeightsError, UserError
 from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import file_identity
@@ -127,7 +127,7 @@ def files_digest(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-class HFAdapter:
+class HFAdapter(Adapter):
     """A Hugging Face image-text-to-text model (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, CHOICE, IMAGE})

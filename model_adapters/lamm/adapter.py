@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 
-from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, POINT_CLOUD, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, POINT_CLOUD, Adapter, config_from_args
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.lamm.config import LammConfig, resolve_weights
 from lamm_bench.model_adapters.lamm.prompt import (
@@ -33,7 +33,7 @@ LAMM_NUM_POINTS = 40_000
 """Points sampled per scene when a request does not say (the reference's default)."""
 
 
-class LammAdapter:
+class LammAdapter(Adapter):
     """The native LAMM model (2D with the CLIP tower, 3D with EPCL)."""
 
     media = DECODED

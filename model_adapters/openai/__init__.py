@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lamm_bench.adapter import GENERATE, IMAGE, PATHS, config_from_args
+from lamm_bench.adapter import GENERATE, IMAGE, PATHS, Adapter, config_from_args
 from lamm_bench.errors import UserError
+from lamm_bench.media import Media
 from lamm_bench.model_adapters.openai import impl
 from lamm_bench.model_adapters._common import cut_at_stop
 from lamm_bench.records import Request, Response
@@ -74,7 +75,7 @@ def public_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-class OpenAIAdapter:
+class OpenAIAdapter(Adapter):
     """An OpenAI-compatible chat-completions server (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, IMAGE})
@@ -117,7 +118,7 @@ class OpenAIAdapter:
         if served and self.config.model not in served:
             logger.warning("openai server %s does not list model %r (it lists %s)", where, self.config.model, served)
 
-    def generate(self, requests: Sequence[Request]) -> list[Response]:
+    def generate(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Send every request (at most ``concurrency`` at once); same length and order as ``requests``."""
         if not self._loaded:
             self.load()
@@ -142,7 +143,7 @@ class OpenAIAdapter:
             return Response(text="", error=error)
         return Response(text=cut_at_stop(response.text, request.generation.stop).strip(), n_tokens=response.n_tokens)
 
-    def score_choices(self, requests: Sequence[Request]) -> list[Response]:
+    def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Not available: chat-completions servers do not score given text."""
         raise UserError(
             "adapter 'openai' cannot score choices (a chat-completions server gives no log-likelihood of given "

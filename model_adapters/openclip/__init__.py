@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, config_from_args
+from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, Adapter, config_from_args
 from lamm_bench.errors import MissingWeightsError, UserError
 from lamm_bench.media import Media
 from lamm_bench.model_adapters._common import file_identity
@@ -73,7 +73,7 @@ def closed_set_options(request: Request) -> tuple[str, ...]:
     return request.options
 
 
-class OpenCLIPAdapter:
+class OpenCLIPAdapter(Adapter):
     """CLIP zero-shot classification (see the module docstring)."""
 
     capabilities = frozenset({GENERATE, CHOICE, IMAGE})

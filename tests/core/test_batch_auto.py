@@ -19,11 +19,11 @@ class OutOfMemoryAbove(DummyAdapter):
         super().__init__({})
         self.limit, self.calls = limit, []
 
-    def generate(self, requests):
+    def generate(self, requests, media=None):
         self.calls.append(len(requests))
         if len(requests) > self.limit:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return super().generate(requests)
+        return super().generate(requests, media)
 
 
 def _store_lines(out):
@@ -54,7 +54,7 @@ def test_auto_halves_down_to_one(mini_root, tmp_path):
 
 def test_other_errors_are_not_retried(mini_root, tmp_path):
     class Broken(DummyAdapter):
-        def generate(self, requests):
+        def generate(self, requests, media=None):
             raise RuntimeError("a bug")
 
     with pytest.raises(RuntimeError, match="a bug"):

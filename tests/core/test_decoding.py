@@ -12,9 +12,9 @@ class RecordingDummy(DummyAdapter):
         super().__init__({})
         self.settings = []
 
-    def generate(self, requests):
+    def generate(self, requests, media=None):
         self.settings += [r.generation for r in requests]
-        return super().generate(requests)
+        return super().generate(requests, media)
 
 
 def test_paper_decoding_samples_like_the_reference_and_is_stored_apart(mini_root, tmp_path):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 import lamm_bench
+from lamm_bench.adapter import Adapter
 from lamm_bench.judge import JudgeSettings, judge_pairwise, judge_query, judged_subset, parse_verdict
 from lamm_bench.records import Response, Sample
 
@@ -34,7 +35,7 @@ def test_subset_is_fixed_by_seed():
     assert len(judged_subset(samples, 100, seed=0)) == 40
 
 
-class ScriptedJudge:
+class ScriptedJudge(Adapter):
     """A judge that prefers A on even ids, babbles on ids ending in 1, fails on ids ending in 3."""
 
     capabilities = frozenset({"generate"})
@@ -42,10 +43,13 @@ class ScriptedJudge:
     def __init__(self):
         self.calls = 0
 
+    def load(self):
+        pass
+
     def describe(self):
         return {"adapter": "scripted", "model": "judge-0"}
 
-    def generate(self, requests):
+    def generate(self, requests, media=None):
         self.calls += len(requests)
         out = []
         for r in requests:

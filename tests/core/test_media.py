@@ -6,10 +6,10 @@ import pytest
 from PIL import Image
 
 from lamm_bench import media
-from lamm_bench.adapter import DECODED
+from lamm_bench.adapter import DECODED, Adapter
+from lamm_bench.batching import answer_batches, new_stats
 from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Response
-from lamm_bench.runner import RunSettings, _answer_batches
 from lamm_bench.store import PredictionStore
 
 
@@ -52,13 +52,19 @@ def test_no_module_level_cache():
     assert not any(hasattr(media, name) for name in ("_cache", "prefetch", "load_image", "clear"))
 
 
-class SpyAdapter:
+class SpyAdapter(Adapter):
     """Records, at each call, which of the batch's images were already decoded (by the prefetch thread)."""
 
     media = DECODED
 
     def __init__(self, background):
         self.background, self.decoded_before_call, self.handed = background, [], []
+
+    def load(self):
+        pass
+
+    def describe(self):
+        return {}
 
     def generate(self, batch, media=None):
         self.decoded_before_call.append([p in self.background for r in batch for p in r.images])
@@ -71,14 +77,13 @@ def test_runner_decodes_each_batch_before_the_adapter_sees_it(tmp_path, decoded_
     batches = [[Request(sample_id=str(i), kind="generate", system="", text="t", images=(paths[i],)) for i in (j, j + 1)]
                for j in (0, 2, 4)]  # fmt: skip
     spy = SpyAdapter(decoded_in_background)
-    settings = RunSettings(data_root=tmp_path)
-    stats = {"new_requests": 0, "inference_seconds": 0.0, "new_tokens": 0}
-    _answer_batches(spy, batches, PredictionStore(tmp_path / "s.jsonl"), stats, settings, "t")
+    stats = new_stats(2)
+    answer_batches(spy, batches, PredictionStore(tmp_path / "s.jsonl"), stats, identity=lambda r: None)
     assert spy.decoded_before_call == [[True, True]] * 3 and stats["new_requests"] == 6
     assert spy.handed == [sorted(paths[j : j + 2]) for j in (0, 2, 4)]
     decoded_in_background.clear()
     spy = SpyAdapter(decoded_in_background)
-    _answer_batches(spy, batches, PredictionStore(tmp_path / "s2.jsonl"), stats, RunSettings(data_root=tmp_path, prefetch=False), "t")
+    answer_batches(spy, batches, PredictionStore(tmp_path / "s2.jsonl"), stats, identity=lambda r: None, prefetch=False)
     assert spy.decoded_before_call == [[False, False]] * 3
     assert spy.handed == [sorted(paths[j : j + 2]) for j in (0, 2, 4)]  # prefetch off: decoded just before the call
 

@@ -6,7 +6,7 @@ from PIL import Image
 
 import lamm_bench
 from lamm_bench import media, pointcloud
-from lamm_bench.adapter import DECODED, wants_decoded_media
+from lamm_bench.adapter import DECODED, as_adapter, wants_decoded_media
 from lamm_bench.batching import answer_batches, make_batches, new_stats
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.dummy import DummyAdapter
@@ -37,17 +37,19 @@ def decodes(monkeypatch):
 
 
 class PathsOnly(DummyAdapter):
-    """A plugin written before the media contract: the old ``generate(requests)`` signature, no ``media``."""
+    """An adapter that keeps ``media = PATHS``: it is handed ``media=None`` and opens files itself, if at all."""
 
     def __init__(self):
         super().__init__({})
         self.calls = 0
 
-    def generate(self, requests):
+    def generate(self, requests, media=None):
+        assert media is None
         self.calls += 1
         return super().generate(requests)
 
-    def score_choices(self, requests):
+    def score_choices(self, requests, media=None):
+        assert media is None
         self.calls += 1
         return super().score_choices(requests)
 
@@ -129,9 +131,11 @@ def test_a_corrupt_image_stops_at_its_batch_naming_sample_and_file(tmp_path, pre
 
 
 def test_media_must_be_paths_or_decoded():
-    class Odd:
+    class Odd(DummyAdapter):
         media = "pixels"
 
-    assert not wants_decoded_media(object()) and wants_decoded_media(Decoded([]))
+    assert not wants_decoded_media(PathsOnly()) and wants_decoded_media(Decoded([]))
     with pytest.raises(ValueError, match="Odd.media must be 'paths' or 'decoded', not 'pixels'"):
-        wants_decoded_media(Odd())
+        wants_decoded_media(Odd({}))
+    with pytest.raises(UserError, match=r"adapter 'odd' \(.*Odd\): media must be 'paths' or 'decoded', not 'pixels'"):
+        as_adapter(Odd({}), "odd")
