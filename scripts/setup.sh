@@ -2,7 +2,7 @@
 # Make this checkout ready to run, installing only what is missing: WordNet 3.0 and Java (and with --browser,
 # for the site's browser tests, Chromium with its driver) through apt (as root or with password-less sudo;
 # otherwise one line says what to run), then .venv with lamm-bench and its [dev] extras (reinstalled when
-# pyproject.toml changes). `make demo` calls it, `make test` calls it with --browser.
+# pyproject.toml or setup.py changes). `make demo` calls it, `make test` calls it with --browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ fi
 
 [ -x .venv/bin/python ] || { echo "creating .venv"; "${PYTHON:-python3}" -m venv .venv; }
 stamp=.venv/.lamm-bench-installed
-want=$(sha256sum pyproject.toml | cut -c1-16)
+want=$(cat pyproject.toml setup.py | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "installing lamm-bench[dev] into .venv (torch and the model libraries: a few minutes the first time)"
   .venv/bin/python -m pip install -q --upgrade pip
