@@ -58,6 +58,9 @@ def test_plugin_task_adapter_card_and_new_metrics_run_end_to_end(demo_site, demo
     proc = run_cli("run", "--model", "demo-parrot", "--task", "demo", "--data-root", str(demo_data),
                    "--out", str(out), "--no-progress", env=with_site(demo_site))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    # the demo plugin's adapter is a plain class of the contract before lamm_bench.Adapter: it runs, told once
+    told = [line for line in proc.stderr.splitlines() if "lamm_bench.Adapter" in line]
+    assert len(told) == 1 and "lamm_demo_plugin.adapter.EchoAdapter" in told[0] and "media=None" in told[0]
     result = json.loads((out / "results/demo-parrot/demo-echo.json").read_text())
     assert result["metrics"] == {"echo_rate": pytest.approx(200 / 3), "answer_length": pytest.approx(31 / 3)}
     assert result["higher_is_better"] == {"echo_rate": True, "answer_length": False}
