@@ -7,12 +7,14 @@ trainer's step-0 model: ``llama_proj`` initialized, LoRA B zero), so each baseli
 by the training alone. Cache layout (``$LAMM_BENCH_CACHE``, default ``~/.cache/lamm-bench``)::
 
     lamm-mini-v<version>-seed0/        the data the cards train on (`lamm-bench data mini`'s layout)
-    tiny/base-<key>/                   the base; key: BASE_VERSION, sizes, SHA-256 of the tokenizer corpus
+    tiny/base-<key>/                   the base; key: BASE_VERSION, sizes, and what the tokenizer corpus is
     tiny/<card>-<key>/pytorch_model.pt the delta; key: the base's key, the training config, and (trained cards)
-                                       the SHA-256 of the instruction file and the data root's identity
+                                       what the training data is
 
-:func:`plan` resolves names and keys (building lamm-mini if it is not there: the keys are functions of its bytes);
-:func:`materialize` builds what is missing. Both are safe to call from several processes at once.
+What the data is: on the cards' own lamm-mini (no ``data_root``), its version and seed, which decide its bytes; on a
+given ``data_root``, the SHA-256 of the tokenizer corpus, of the instruction file and the data root's identity.
+:func:`plan` resolves names and keys without writing anything (``describe()`` names the keys);
+:func:`materialize` builds what is missing, lamm-mini first. It is safe to call from several processes at once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lamm_bench.demo import tiny_base
@@ -52,6 +54,8 @@ class Base:
 
     folder: Path
     key: str
+    payload: dict = field(default_factory=dict)
+    """What the key is computed from."""
 
     @property
     def llm(self) -> Path:
@@ -80,8 +84,9 @@ class Plan:
     trained: bool
     data_root: Path
     """The lamm-mini root the tokenizer corpus and (trained cards) the instruction file come from."""
+    own_data: bool
+    """``data_root`` is the cards' own lamm-mini in the cache, written by :func:`materialize` if it is not there."""
     base: Base
-    corpus: tuple[str, ...]
     config: object
     """The :class:`~lamm_bench.train.config.TrainConfig` the delta is (or starts) trained with."""
     delta_folder: Path
@@ -97,11 +102,21 @@ class Plan:
         return self.delta_folder / "pytorch_model.pt"
 
 
-def mini_root(cache: Path) -> Path:
-    """lamm-mini (seed 0) in the cache, written with ``build_lamm_mini`` over every built-in task on first use."""
+def mini_payload() -> dict:
+    """What the cards' own lamm-mini is: its version and seed (the same version and seed write the same bytes)."""
     from lamm_bench.demo.contract import MINI_VERSION
 
-    payload = {"lamm_mini": MINI_VERSION, "seed": MINI_SEED}
+    return {"lamm_mini": MINI_VERSION, "seed": MINI_SEED}
+
+
+def mini_folder(cache: Path) -> Path:
+    """Where the cards' own lamm-mini is kept in the cache (nothing is written)."""
+    payload = mini_payload()
+    return cache / f"lamm-mini-v{payload['lamm_mini']}-seed{payload['seed']}"
+
+
+def mini_root(cache: Path) -> Path:
+    """lamm-mini (seed 0) in the cache, written with ``build_lamm_mini`` over every built-in task on first use."""
 
     def build(staging: Path) -> None:
         from lamm_bench import registry
@@ -114,7 +129,7 @@ def mini_root(cache: Path) -> Path:
         except UserError as err:
             raise UserError(f"the built-in tiny models train on lamm-mini, which cannot be written: {err}") from None
 
-    return _ensure(cache / f"lamm-mini-v{MINI_VERSION}-seed{MINI_SEED}", payload, build, digest=False)
+    return _ensure(mini_folder(cache), mini_payload(), build, digest=False)
 
 
 def _ensure(folder: Path, payload: dict, build, *, digest: bool = True) -> Path:
@@ -135,33 +150,35 @@ def lamm_mini_root_of(path: Path) -> Path | None:
     return None
 
 
-def _base_payload(lines: list[str]) -> dict:
-    return {"base_version": tiny_base.BASE_VERSION, "spec": dataclasses.asdict(tiny_base.SPEC),
-            "corpus_sha256": tiny_base.corpus_digest(lines)}  # fmt: skip
+def _base(corpus: dict, cache: Path) -> Base:
+    payload = {"base_version": tiny_base.BASE_VERSION, "spec": dataclasses.asdict(tiny_base.SPEC), **corpus}
+    key = key_of(payload)
+    return Base(folder=cache / "tiny" / f"base-{key}", key=key, payload=payload)
 
 
 def base_for(lines: list[str], cache: Path) -> Base:
     """The base whose tokenizer is trained on ``lines`` (its folder; built by :func:`ensure_base`)."""
-    key = key_of(_base_payload(lines))
-    return Base(folder=cache / "tiny" / f"base-{key}", key=key)
+    return _base({"corpus_sha256": tiny_base.corpus_digest(lines)}, cache)
 
 
-def ensure_base(lines: list[str], cache: Path) -> Base:
-    """Build the base for ``lines`` into the cache unless it is there; returns it."""
-    base = base_for(lines, cache)
-    payload = _base_payload(lines)
-
+def _build_base(base: Base, lines: list[str]) -> Base:
     def build(staging: Path) -> None:
         logger.warning("building the built-in tiny base into %s (once)", base.folder)
         tiny_base.build_base(staging, lines)
 
-    _ensure(base.folder, payload, build)
+    _ensure(base.folder, base.payload, build)
     return base
+
+
+def ensure_base(lines: list[str], cache: Path) -> Base:
+    """Build the base for ``lines`` into the cache unless it is there; returns it."""
+    return _build_base(base_for(lines, cache), lines)
 
 
 def base_for_training(data: Path, cache: str | None = None) -> Base:
     """The base ``lamm-bench train --preset tiny`` uses when no weights are given: its tokenizer is trained on the
-    text of the lamm-mini root ``data`` lies in (then it is the cards' base), else on ``data``'s own text."""
+    text of the lamm-mini root ``data`` lies in (then it is the base of the cards given that ``data_root``), else on
+    ``data``'s own text."""
     root = lamm_mini_root_of(data)
     files = tiny_base.data_files(root) if root is not None else [Path(data)]
     return ensure_base(tiny_base.corpus(files), cache_root(cache))
@@ -172,45 +189,61 @@ def weights_config(config) -> dict:
     return {k: v for k, v in config.to_dict().items() if k not in NOT_WEIGHTS}
 
 
-def plan(modality: str, trained: bool, *, data_root: str | None = None, cache: str | None = None,
-         max_steps: int = 0) -> Plan:  # fmt: skip
-    """Resolve one card: its data root (lamm-mini in the cache unless given), base and delta keys.
-
-    Raises:
-        UserError: The data root is not lamm-mini-shaped, or lamm-mini cannot be written.
-    """
+def _instruct_file(root: Path, modality: str) -> Path:
     from lamm_bench.demo.build import INSTRUCT_FILES
-    from lamm_bench.train.config import apply_overrides, preset
 
-    folder = cache_root(cache)
-    root = Path(data_root).expanduser() if data_root else mini_root(folder)
-    instruct = root / INSTRUCT_FILES["2d" if modality == "image" else "3d"]
+    return root / INSTRUCT_FILES["2d" if modality == "image" else "3d"]
+
+
+def _given_data(root: Path, modality: str, cache: Path) -> tuple[Base, dict]:
+    """The base and the training data's part of the delta key for a given data root: digests of its files."""
+    from lamm_bench.data import dataset_identity
+
+    instruct = _instruct_file(root, modality)
     if not instruct.is_file():
         raise UserError(f"data_root {root}: no {instruct.relative_to(root)} to train the built-in model on (write "
                         "lamm-mini with `lamm-bench data mini --out DIR`)")  # fmt: skip
-    lines = tiny_base.corpus(tiny_base.data_files(root))
-    base = base_for(lines, folder)
+    base = base_for(tiny_base.corpus(tiny_base.data_files(root)), cache)
+    return base, {"instruct_sha256": file_digest(instruct), "dataset": dataset_identity(root)}
+
+
+def plan(modality: str, trained: bool, *, data_root: str | None = None, cache: str | None = None,
+         max_steps: int = 0) -> Plan:  # fmt: skip
+    """Resolve one card: its data root (lamm-mini in the cache unless given), base and delta keys. Writes nothing:
+    on the cards' own lamm-mini the keys follow its version and seed, which decide its bytes.
+
+    Raises:
+        UserError: The given data root is not lamm-mini-shaped.
+    """
+    from lamm_bench.train.config import apply_overrides, preset
+
+    folder = cache_root(cache)
+    if data_root:
+        root = Path(data_root).expanduser()
+        base, data = _given_data(root, modality, folder)
+    else:
+        root = mini_folder(folder)
+        base, data = _base({"corpus": mini_payload()}, folder), {"lamm_mini": mini_payload()}
     config = apply_overrides(preset(PRESETS[modality]), {"max_steps": str(max_steps)} if max_steps else {})
     name = NAMES[modality] + ("" if trained else "-base")
     payload: dict = {"card": name, "base": base.key, "config": weights_config(config)}
     if trained:
-        from lamm_bench.data import dataset_identity
-
         from lamm_bench.demo.tiny_data import FORM_VERSION, paper_systems
 
-        payload["data"] = {"instruct_sha256": file_digest(instruct), "dataset": dataset_identity(root),
-                           "form": FORM_VERSION, "systems": key_of(paper_systems())}  # fmt: skip
-    return Plan(name=name, modality=modality, trained=trained, data_root=root, base=base, corpus=tuple(lines),
+        payload["data"] = {**data, "form": FORM_VERSION, "systems": key_of(paper_systems())}
+    return Plan(name=name, modality=modality, trained=trained, data_root=root, own_data=not data_root, base=base,
                 config=config, delta_folder=folder / "tiny" / f"{name}-{key_of(payload)}", payload=payload)  # fmt: skip
 
 
 def materialize(card: Plan) -> Plan:
-    """Build the card's base and delta into the cache if they are not there (training on first use)."""
-    from lamm_bench.demo.build import INSTRUCT_FILES
-
-    ensure_base(list(card.corpus), card.delta_folder.parent.parent)
+    """Build what the card needs into the cache if it is not there: the cards' own lamm-mini (unless a data root
+    was given), the base, and the delta (training on first use)."""
+    cache = card.delta_folder.parent.parent
+    if card.own_data:
+        mini_root(cache)
+    _build_base(card.base, tiny_base.corpus(tiny_base.data_files(card.data_root)))
     if card.trained:
-        instruct = card.data_root / INSTRUCT_FILES["2d" if card.modality == "image" else "3d"]
+        instruct = _instruct_file(card.data_root, card.modality)
         _ensure(card.delta_folder, card.payload, lambda staging: train_delta(card, instruct, staging))
     else:
         _ensure(card.delta_folder, card.payload, lambda staging: initial_delta(card, staging))

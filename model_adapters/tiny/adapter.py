@@ -4,7 +4,8 @@
 lamm-bench's own trainer the first time; see :mod:`lamm_bench.demo.tiny_models`), then loads exactly as the
 ``lamm`` adapter does, with explicit ``llm=``/``clip=``/``delta=``/``epcl=`` paths into the cache. ``describe()``
 names the base's and the delta's cache keys instead of paths, so stored answers follow the weights, not the
-folder they are kept in. The demo package is imported only here, inside methods: the evaluator reaches the trainer
+folder they are kept in; like construction, it writes nothing (the keys are computed, not built). Only ``load()``
+touches the cache. The demo package is imported only here, inside methods: the evaluator reaches the trainer
 through it alone.
 """
 
@@ -91,7 +92,7 @@ class BuiltinLammAdapter(LammAdapter):
         return b.max_new_tokens if b.max_new_tokens >= 0 else (48 if b.modality == "image" else 256)
 
     def plan(self):
-        """The card resolved to cache keys (writes lamm-mini into the cache first if it is not there)."""
+        """The card resolved to cache keys (nothing is built or written)."""
         if self._plan is None:
             from lamm_bench.demo.tiny_models import plan
 

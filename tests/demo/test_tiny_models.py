@@ -157,6 +157,26 @@ def test_cache_keys_follow_everything_that_changes_the_weights(baseline, mini, c
     assert str(cache) not in json.dumps(described)  # keys, not folders: moving the cache keeps stored answers
 
 
+def test_describing_a_card_writes_nothing_even_into_an_empty_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    described = {}
+    for name in ("lamm-tiny", "lamm-tiny-base", "lamm3d-tiny", "lamm3d-tiny-base"):
+        card = BuiltinLammAdapter({**registry.cards()[name].args, "cache": str(cache)})
+        described[name] = card.describe()
+        assert (described[name]["base_key"], described[name]["delta_key"]) == (card.plan().base.key, card.plan().key)
+    assert not cache.exists() and list(tmp_path.iterdir()) == []  # construction and describe() wrote nothing
+    assert len({d["base_key"] for d in described.values()}) == 1  # one base, its tokenizer trained on lamm-mini
+    assert len({d["delta_key"] for d in described.values()}) == 4
+    # On the cards' own lamm-mini the keys follow what decides its bytes: another lamm-mini version, other keys.
+    from lamm_bench.demo import contract
+
+    monkeypatch.setattr(contract, "MINI_VERSION", contract.MINI_VERSION + "-other")
+    moved = BuiltinLammAdapter({**registry.cards()["lamm-tiny"].args, "cache": str(cache)}).describe()
+    assert moved["base_key"] != described["lamm-tiny"]["base_key"]
+    assert moved["delta_key"] != described["lamm-tiny"]["delta_key"]
+    assert not cache.exists()
+
+
 def test_damaged_cache_entries_are_rebuilt_identically(baseline, tmp_path):
     card = baseline.plan()
     copy = tmp_path / "cache"
