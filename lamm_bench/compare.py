@@ -5,22 +5,25 @@ Both models are resampled with the same indices over the samples they share (dra
 differ on the same questions rather than how hard the questions are. The statistic is the task's paper metric:
 from each sample's ``terms`` (numerator, denominator of the primary metric, written by the runner into
 ``<task>.predictions.jsonl``) when the paper metric is the primary one, else, when a caller passes the task's
-``aggregate``, re-aggregated per resample. Pure apart from :func:`read_rows`.
+``aggregate``, re-aggregated per resample. The rows are ``lamm_bench.rows.PredictionRow`` records; only
+:func:`compare_models` reads files (a malformed row is a ``UserError`` naming its file and line).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lamm_bench.errors import UserError
+from lamm_bench.results import TaskResult, load_results, result_paths
+from lamm_bench.rows import PredictionRow, read_prediction_rows
 from lamm_bench.scoring import BOOTSTRAP_SAMPLES, resample_indices
 
 Statistic = Callable[[Any], float]
 """The metric over a resample, given the resample's sample indices (a numpy integer array)."""
-Aggregate = Callable[[Sequence[Mapping[str, Any]]], float]
+Aggregate = Callable[[Sequence[PredictionRow]], float]
 """The paper metric of a list of per-sample rows (for tasks whose rows carry no usable ``terms``)."""
 
 
@@ -98,28 +101,16 @@ def paired_terms_bootstrap(
     return paired_bootstrap(ratio_statistic(a), ratio_statistic(b), len(a), n_boot=n_boot, seed=seed)
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a ``<task>.predictions.jsonl`` file (a torn last line is skipped)."""
-    rows = []
-    with Path(path).open(encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return rows
-
-
-def common_rows(rows_a: Sequence[Mapping[str, Any]], rows_b: Sequence[Mapping[str, Any]]):
+def common_rows(rows_a: Sequence[PredictionRow], rows_b: Sequence[PredictionRow]):
     """The rows of both models for the samples both have, aligned, in A's order."""
-    by_id = {row["id"]: row for row in rows_b}
-    pairs = [(row, by_id[row["id"]]) for row in rows_a if row["id"] in by_id]
+    by_id = {row.id: row for row in rows_b}
+    pairs = [(row, by_id[row.id]) for row in rows_a if row.id in by_id]
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
 def compare_rows(
-    task: str, metric: str, higher_is_better: bool, rows_a: Sequence[Mapping[str, Any]],
-    rows_b: Sequence[Mapping[str, Any]], *, use_terms: bool = True, aggregate: Aggregate | None = None,
+    task: str, metric: str, higher_is_better: bool, rows_a: Sequence[PredictionRow],
+    rows_b: Sequence[PredictionRow], *, use_terms: bool = True, aggregate: Aggregate | None = None,
     n_boot: int = BOOTSTRAP_SAMPLES, seed: int = 0,
 ) -> PairedDifference | None:  # fmt: skip
     """The paired difference of two models' rows for one task; None when they share no sample, or when the paper
@@ -128,11 +119,11 @@ def compare_rows(
     a, b = common_rows(rows_a, rows_b)
     if not a:
         return None
-    if use_terms and all("terms" in row for row in (*a, *b)):
+    if use_terms and all(row.terms is not None for row in (*a, *b)):
         import numpy as np
 
-        ta = np.array([row["terms"] for row in a], dtype=np.float64)
-        tb = np.array([row["terms"] for row in b], dtype=np.float64)
+        ta = np.array([row.terms for row in a], dtype=np.float64)
+        tb = np.array([row.terms for row in b], dtype=np.float64)
         stat_a, stat_b = ratio_statistic(ta), ratio_statistic(tb)
     elif aggregate is not None:
         stat_a = lambda index: aggregate([a[i] for i in index])  # noqa: E731
@@ -170,13 +161,14 @@ class TaskComparison:
     """Why ``difference`` is None (different data, no per-sample terms)."""
 
 
-def same_data(a: Any, b: Any) -> bool:
+def same_data(a: TaskResult, b: TaskResult) -> bool:
     """Whether two results read the same meta files (by SHA-256): only then are equal ids the same samples."""
     return sorted(m["sha256"] for m in a.task.meta_files) == sorted(m["sha256"] for m in b.task.meta_files)
 
 
-def compare_task(result_a: Any, result_b: Any, rows_a, rows_b, *, aggregate: Aggregate | None = None,
-                 n_boot: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> TaskComparison:  # fmt: skip
+def compare_task(result_a: TaskResult, result_b: TaskResult, rows_a: Sequence[PredictionRow],
+                 rows_b: Sequence[PredictionRow], *, aggregate: Aggregate | None = None, n_boot: int = BOOTSTRAP_SAMPLES,
+                 seed: int = 0) -> TaskComparison:  # fmt: skip
     """Compare two ``TaskResult``s of one task from their per-sample rows."""
     task = result_a.task.name
     if not same_data(result_a, result_b):
@@ -198,15 +190,13 @@ def compare_task(result_a: Any, result_b: Any, rows_a, rows_b, *, aggregate: Agg
 
 def compare_models(
     out_dir: Path, model_a: str, model_b: str, tasks: Sequence[str] = (), *,
-    aggregate_for: Callable[[Any], Aggregate | None] | None = None, n_boot: int = BOOTSTRAP_SAMPLES, seed: int = 0,
+    aggregate_for: Callable[[TaskResult], Aggregate | None] | None = None, n_boot: int = BOOTSTRAP_SAMPLES,
+    seed: int = 0,
 ) -> list[TaskComparison]:  # fmt: skip
     """Every task both models have results for in ``out_dir/results`` (or just ``tasks``), compared; a model or
-    task that is not there, or a comparison with no common samples at all, is a ``UserError``."""
-    from lamm_bench.errors import UserError
-    from lamm_bench.leaderboard import load_results
-    from lamm_bench.results import result_paths
-
-    found: dict[str, dict[str, Any]] = {}
+    task that is not there, a malformed predictions line, or a comparison with no common samples at all, is a
+    ``UserError``."""
+    found: dict[str, dict[str, TaskResult]] = {}
     for result in load_results(Path(out_dir) / "results"):
         found.setdefault(result.model.name, {})[result.task.name] = result
     for model in (model_a, model_b):
@@ -229,13 +219,13 @@ def compare_models(
             out.append(TaskComparison(task, None, NO_ROWS))
             continue
         aggregate = aggregate_for(a) if aggregate_for else None
-        out.append(compare_task(a, b, *map(read_rows, paths), aggregate=aggregate, n_boot=n_boot, seed=seed))
+        out.append(compare_task(a, b, *map(read_prediction_rows, paths), aggregate=aggregate, n_boot=n_boot, seed=seed))
     if all(c.note in (NO_ROWS, NO_COMMON, DIFFERENT_DATA) for c in out):
         raise UserError(f"compare: {model_a!r} and {model_b!r} share no samples on {', '.join(chosen)}")
     return out
 
 
-def registry_aggregate(result: Any) -> Aggregate | None:
+def registry_aggregate(result: TaskResult) -> Aggregate | None:
     """The installed task's ``aggregate`` as a row statistic of the result's paper metric, when the task is
     installed and its paper metric is aggregated from per-sample scores (not a corpus metric such as CIDEr)."""
     from lamm_bench import registry
@@ -246,9 +236,8 @@ def registry_aggregate(result: Any) -> Aggregate | None:
     if spec is None:
         return None
 
-    def aggregate(rows: Sequence[Mapping[str, Any]]) -> float:
-        scores = [SampleScore(values=r["scores"], parsed=r.get("parsed"), unparsed=r.get("unparsed", False))
-                  for r in rows]  # fmt: skip
+    def aggregate(rows: Sequence[PredictionRow]) -> float:
+        scores = [SampleScore(values=r.scores, parsed=r.parsed, unparsed=r.unparsed) for r in rows]
         return float(spec.aggregate(scores)[key])
 
     return aggregate

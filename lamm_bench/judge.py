@@ -28,6 +28,7 @@ from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import fingerprint
 from lamm_bench.records import GenerationSettings, Request, Sample
 from lamm_bench.results import judge_paths, result_paths
+from lamm_bench.rows import read_prediction_rows
 from lamm_bench.runner import request_identity
 from lamm_bench.store import PredictionStore
 
@@ -107,36 +108,11 @@ def judged_subset(samples: Sequence[Sample], size: int, seed: int) -> list[Sampl
 
 
 def read_answers(out_dir: Path, model: str, task: str) -> dict[str, Any]:
-    """A model's stored answers for a task, from its per-sample output ``results/<model>/<task>.predictions.jsonl``."""
+    """A model's stored answers for a task, by sample id, from its ``results/<model>/<task>.predictions.jsonl``."""
     path = result_paths(out_dir, model, task)[1]
     if not path.is_file():
         raise UserError(f"no answers of model {model!r} for task {task!r}: {path} not found (run it first)")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"answers {path}: cannot be read ({exc})") from None
-    answers: dict[str, Any] = {}
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            sample_id, prediction = _answer_row(line, where=f"answers {path} line {number}")
-            answers[sample_id] = prediction
-    return answers
-
-
-def _answer_row(line: str, *, where: str) -> tuple[str, Any]:
-    """The (id, prediction) of one line of a ``*.predictions.jsonl`` file, or a UserError saying what is wrong."""
-    try:
-        row = json.loads(line)
-    except ValueError as exc:
-        raise UserError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(row, dict):
-        raise UserError(f"{where}: expected a JSON object, found {type(row).__name__}")
-    missing = [k for k in ("id", "prediction") if k not in row]
-    if missing:
-        raise UserError(f"{where}: missing field {', '.join(map(repr, missing))} (a lamm-bench per-sample output has both)")
-    if not isinstance(row["id"], (str, int)) or isinstance(row["id"], bool):
-        raise UserError(f"{where}: field 'id' should be a string, found {type(row['id']).__name__}")
-    return str(row["id"]), row["prediction"]
+    return {row.id: row.prediction for row in read_prediction_rows(path)}
 
 
 @dataclass(frozen=True)

@@ -2,115 +2,32 @@
 ``lamm_bench.site``, ``index.html`` with a prediction browser per result).
 
 Pure and deterministic: the same result files give byte-identical output (no timestamps, sorted everything,
-PNG metadata stripped). One table per (modality, protocol): models x tasks with the paper metric's label and
-direction, the best measured value per column in bold, and -- for the paper protocol -- the LAMM paper's
-published numbers as separately marked reference rows.
-
-Everything shown about a column with results comes from its result files: label, direction, version and place
-(``task.group``). The registry is never asked, so installed plugins never change the output; only the paper
-tables' columns without any result yet come from the reference (``lamm_bench.published``).
+PNG metadata stripped). The tables -- which results, which columns in which order, labels, directions, the best
+value per column -- are :mod:`lamm_bench.tables`; this module renders them as markdown (the best measured value
+per column in bold, the LAMM paper's published numbers as separately marked reference rows) and as the chart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
-from lamm_bench.published import PUBLISHED, PaperColumn, paper_columns
-from lamm_bench.results import TaskResult, read_result
-
-CHART = "chart.png"
-
-
-@dataclass(frozen=True)
-class Table:
-    """One rendered table's content."""
-
-    title: str
-    tasks: tuple[str, ...]
-    protocol: str
-    rows: dict[str, dict[str, TaskResult]]  # model -> task -> result
-    reference: dict[str, PaperColumn]  # the paper table's columns (empty for ChEF tables and demo data)
-    dataset: str | None = None  # the data's name when it is not the LAMM benchmark (e.g. lamm-mini)
-
-
-def load_results(results_dir: Path) -> list[TaskResult]:
-    """Every result file under ``results_dir`` (sorted by path); a malformed one is a user error."""
-    out = []
-    for path in sorted(Path(results_dir).glob("*/*.json")):
-        try:
-            out.append(read_result(path))
-        except ValueError as exc:
-            raise UserError(f"{path}: not a lamm-bench result file ({exc})") from None
-    return out
-
-
-def build_tables(results: Sequence[TaskResult]) -> list[Table]:
-    """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables; then, in a
-    section of their own and without the paper's rows, the same tables for each demo data set (e.g. lamm-mini)."""
-    buckets: dict[tuple[str | None, str, str], dict[str, dict[str, TaskResult]]] = {}
-    for r in results:
-        dataset = r.task.dataset["name"] if r.task.dataset else None
-        key = (dataset, r.task.modality, r.task.protocol)
-        buckets.setdefault(key, {}).setdefault(r.model.name, {})[r.task.name] = r
-    tables = []
-    for dataset in (None, *sorted({d for d, _, _ in buckets if d is not None})):
-        for modality, protocol in (("2d", "paper"), ("3d", "paper"), ("2d", "chef"), ("3d", "chef")):
-            real_paper = protocol == "paper" and dataset is None
-            fixed = {c.task: c for c in paper_columns(modality)} if real_paper else {}
-            rows = buckets.get((dataset, modality, protocol), {})
-            if not rows and not fixed:
-                continue
-            found = [r for per_task in rows.values() for r in per_task.values() if r.task.name not in fixed]
-            seen = sorted({r.task.name for r in found}, key=lambda task: _task_order(task, found))
-            title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
-            if dataset is not None:
-                title += f", on {dataset}"
-            tables.append(Table(title, (*fixed, *seen), protocol, dict(sorted(rows.items())), fixed, dataset))
-    return tables
-
-
-def _task_order(task: str, results: Sequence[TaskResult]) -> tuple[bool, str, int, str]:
-    """Columns without a fixed paper position follow their group (``lamm2d-chef``, ...) as the result files record
-    it, then come those no group lists, by name."""
-    places = sorted((r.task.group.name, r.task.group.position) for r in results
-                    if r.task.name == task and r.task.group is not None)  # fmt: skip
-    return (False, *places[0], task) if places else (True, "", 0, task)
-
-
-def _column_info(table: Table, task: str) -> tuple[str, bool]:
-    """(paper metric label, higher is better) for a column: from its results, else from the paper's table."""
-    for per_task in table.rows.values():
-        if task in per_task:
-            return per_task[task].paper_metric.name, per_task[task].paper_higher_is_better
-    column = table.reference.get(task)
-    return (column.label, column.higher_is_better) if column else ("?", True)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:.2f}"
-    return str(value) if value is not None else "–"
+from lamm_bench.published import PUBLISHED
+from lamm_bench.results import TaskResult, load_results
+from lamm_bench.tables import CHART, Table, best_values, build_tables, column_info, format_value
 
 
 def render_table(table: Table) -> list[str]:
     """Markdown lines of one table, its reference rows and its column legend."""
-    heads = [f"{t}<br>{_column_info(table, t)[0]} {'↑' if _column_info(table, t)[1] else '↓'}" for t in table.tasks]
+    heads = [f"{t}<br>{column_info(table, t)[0]} {'↑' if column_info(table, t)[1] else '↓'}" for t in table.tasks]
     lines = [f"## {table.title}", "", "| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
-    best: dict[str, float] = {}
-    for task in table.tasks:
-        values = [per[task].paper_metric.value for per in table.rows.values() if task in per]
-        if values:
-            best[task] = max(values) if _column_info(table, task)[1] else min(values)
+    best = best_values(table)
     for model, per_task in table.rows.items():
         cells = []
         for task in table.tasks:
             value = per_task[task].paper_metric.value if task in per_task else None
-            text = _fmt(value)
+            text = format_value(value)
             cells.append(f"**{text}**" if value is not None and value == best.get(task) and len(table.rows) > 1 else text)
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     if table.reference:
@@ -129,7 +46,7 @@ def _legend(table: Table) -> list[str]:
     for task in table.tasks:
         results = [per[task] for per in table.rows.values() if task in per]
         if not results:
-            label = _column_info(table, task)[0]
+            label = column_info(table, task)[0]
             lines.append(f"| {task} | {table.protocol} | – | {label} | (no results yet) | – |")
             continue
         versions = ", ".join(sorted({r.task.version for r in results}))
@@ -188,7 +105,7 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
         for ax, (table, task) in zip(axes.flat, panels):
             names = [m for m, per in table.rows.items() if task in per]
             values = [table.rows[m][task].paper_metric.value for m in names]
-            label, higher = _column_info(table, task)
+            label, higher = column_info(table, task)
             ax.barh(names, values, color="#4c72b0")
             published = reference.get(task) if table.reference else None
             if isinstance(published, (int, float)):
@@ -209,14 +126,16 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
 
 def write_leaderboard(out_dir: Path, data_root: Path | None = None) -> Path:
     """Render ``out_dir/README.md`` (and the chart when there are results) and the site (``index.html`` and the
-    prediction browser, ``lamm_bench.site``; pictures from ``data_root`` when given); returns the README path."""
-    from lamm_bench.site import write_site
+    prediction browser, ``lamm_bench.site``; pictures from ``data_root`` when given); returns the README path.
+    Every result file and per-sample predictions file is read, and checked, before anything is written."""
+    from lamm_bench.site import result_rows, write_site
 
     out_dir = Path(out_dir)
     results = load_results(out_dir / "results")
+    rows = result_rows(out_dir, results)
     if results:
         write_chart(results, out_dir / CHART)
     readme = out_dir / "README.md"
     atomic_write_text(readme, render_markdown(results, chart=bool(results)))
-    write_site(out_dir, results, data_root=data_root)
+    write_site(out_dir, results, rows, data_root=data_root)
     return readme

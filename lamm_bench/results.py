@@ -2,8 +2,9 @@
 
 ``OUT/results/<model>/<task>.json`` holds the numbers and everything needed to reproduce and trace them, as a
 ``TaskResult`` (``TaskResult.to_json`` is the file's content, ``TaskResult.from_json`` reads it back);
-``OUT/results/<model>/<task>.predictions.jsonl`` holds, per sample, the raw answer, the parsed answer and the
-per-sample scores. The leaderboard is rendered from the JSON files alone, so a result records everything the
+``OUT/results/<model>/<task>.predictions.jsonl`` holds one ``lamm_bench.rows.PredictionRow`` per sample (the raw
+answer, the parsed answer, the per-sample scores and the trace behind them). The leaderboard's tables are rendered
+from the JSON files alone (:func:`load_results`), so a result records everything the
 leaderboard shows about its task: name, version, protocol, modality, paper metric label, metric directions and
 the task's place in its group (``task.group``: an optional field, absent from files written before it existed
 and for a task no group lists, so the schema stays version 1).
@@ -23,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from lamm_bench.data import MetaFile, dataset_identity
+from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import task_fingerprint
 from lamm_bench.metrics import higher_is_better
+from lamm_bench.rows import PredictionRow, prediction_line
 from lamm_bench.scoring import TaskOutcome
 from lamm_bench.task import TaskSpec
 
@@ -313,11 +316,10 @@ def judge_paths(out_dir: Path, model_a: str, model_b: str, judge_key: str, seed:
     return folder / f"{pair}.json", folder / f"{pair}.jsonl", store
 
 
-def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[Mapping[str, Any]]) -> Path:
+def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[PredictionRow]) -> Path:
     """Write predictions first, then the result file, each atomically; returns the result path."""
     result_path, predictions_path = result_paths(out_dir, result.model.name, result.task.name)
-    lines = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in per_sample)
-    atomic_write_text(predictions_path, lines)
+    atomic_write_text(predictions_path, "".join(prediction_line(row) for row in per_sample))
     atomic_write_text(result_path, json.dumps(result.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")
     return result_path
 
@@ -325,3 +327,15 @@ def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[Mapping
 def read_result(path: Path) -> TaskResult:
     """A result file as a record; ``ValueError`` when it is not one."""
     return TaskResult.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def load_results(results_dir: Path) -> list[TaskResult]:
+    """Every result file under ``results_dir`` (``<model>/<task>.json``, sorted by path); a malformed one is a
+    ``UserError``. Their per-sample rows are read with ``lamm_bench.rows.read_prediction_rows``."""
+    out = []
+    for path in sorted(Path(results_dir).glob("*/*.json")):
+        try:
+            out.append(read_result(path))
+        except ValueError as exc:
+            raise UserError(f"{path}: not a lamm-bench result file ({exc})") from None
+    return out

@@ -24,6 +24,7 @@ from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
 from lamm_bench.records import Request, Sample
 from lamm_bench.resources import check_resources
+from lamm_bench.rows import PredictionRow, RequestTrace
 from lamm_bench.results import ModelInfo, TaskResult, Throughput, build_result, group_place, write_result
 from lamm_bench.scoring import score_predictions
 from lamm_bench.store import PredictionStore, StoredResponse
@@ -284,30 +285,36 @@ def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], Store
     return predictions, failed
 
 
-def trace_rows(task: PreparedTask, rows: Sequence[dict[str, Any]], asked: Mapping[str, Sequence[Request]],
-               data_root: Path) -> list[dict[str, Any]]:  # fmt: skip
+def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping[str, Sequence[Request]],
+               data_root: Path, stored: Mapping[tuple[str, str], StoredResponse] | None = None) -> list[PredictionRow]:  # fmt: skip
     """The per-sample rows with what a reader needs to trace a score to its text: the exact requests (system
-    message, user text; options of a choice request), the media relative to the data root, the ground truth, and
-    the primary metric's (numerator, denominator) terms where the task has them (for paired comparisons)."""
+    message, user text; options of a choice request and, from ``stored``, the scores the adapter gave them), the
+    media relative to the data root, the ground truth, the primary metric's (numerator, denominator) terms where
+    the task has them (for paired comparisons) and what the prediction browser draws, where the task declares it."""
     by_id = {s.id: s for s in task.all_samples}
     root = Path(data_root).resolve()
     out = []
     for row in rows:
-        sample = by_id[row["id"]]
-        requests = []
-        for r in asked.get(sample.id, ()):
-            request = {"key": r.key, "system": r.system, "text": r.text}
-            if r.assistant_prefix:
-                request["assistant_prefix"] = r.assistant_prefix
-            if r.kind == "choice":
-                request["options"] = list(r.options)
-            requests.append(request)
+        sample = by_id[row.id]
+        requests = tuple(_trace(r, (stored or {}).get((sample.id, r.key))) for r in asked.get(sample.id, ()))
         media = [*sample.images, *([sample.point_cloud] if sample.point_cloud else [])]
-        extra = {"requests": requests, "media": [_relative(m, root) for m in media], "target": dict(sample.target)}
-        if task.spec.primary_terms is not None:
-            extra["terms"] = [float(t) for t in task.spec.primary_terms(row["scores"])]
-        out.append({**row, **extra})
+        terms = task.spec.primary_terms(row.scores) if task.spec.primary_terms is not None else None
+        out.append(dataclasses.replace(
+            row, requests=requests, media=tuple(_relative(m, root) for m in media), target=dict(sample.target),
+            terms=(float(terms[0]), float(terms[1])) if terms is not None else None,
+            overlay=task.spec.overlay(sample, row.parsed) if task.spec.overlay is not None else None,
+        ))  # fmt: skip
     return out
+
+
+def _trace(request: Request, answer: StoredResponse | None) -> RequestTrace:
+    """What the row records of a request: its text, a choice request's options and the scores its answer gave them
+    (when that answer is to this very request)."""
+    if request.kind != "choice":
+        return RequestTrace(request.key, request.system, request.text, request.assistant_prefix)
+    mine = answer is not None and answer.request == request_identity(request) and answer.option_scores is not None
+    scores = tuple(answer.option_scores) if mine else None
+    return RequestTrace(request.key, request.system, request.text, request.assistant_prefix, request.options, scores)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -351,5 +358,5 @@ def evaluate_task(
         limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
     )  # fmt: skip
     if settings.write:
-        write_result(settings.out_dir, result, trace_rows(task, outcome.per_sample, asked, settings.data_root))
+        write_result(settings.out_dir, result, trace_rows(task, outcome.per_sample, asked, settings.data_root, done))
     return result

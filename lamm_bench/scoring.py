@@ -12,6 +12,7 @@ from typing import Any
 
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.records import Sample, SampleScore
+from lamm_bench.rows import PredictionRow
 from lamm_bench.task import TaskSpec
 
 BOOTSTRAP_SAMPLES = 1000
@@ -33,8 +34,8 @@ class TaskOutcome:
     """Samples whose answer yielded nothing usable."""
     failed: int
     """Samples the model did not answer (adapter errors); scored as empty answers."""
-    per_sample: list[dict[str, Any]]
-    """One row per sample: id, prediction, parsed answer, per-sample values, flags."""
+    per_sample: list[PredictionRow]
+    """One row per sample: id, prediction, parsed answer, per-sample values, flags (the runner adds the trace)."""
 
 
 def empty_prediction(task: TaskSpec) -> Any:
@@ -87,23 +88,15 @@ def score_predictions(
 ) -> TaskOutcome:
     """Score every sample; a sample missing from ``predictions`` must be listed in ``failed``."""
     scores: list[SampleScore] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[PredictionRow] = []
     ordered_predictions = []
     for sample in samples:
         prediction = predictions.get(sample.id, empty_prediction(task))
         score = task.score_sample(sample, prediction)
         scores.append(score)
         ordered_predictions.append(prediction)
-        rows.append(
-            {
-                "id": sample.id,
-                "prediction": prediction,
-                "parsed": score.parsed,
-                "scores": dict(score.values),
-                "unparsed": score.unparsed,
-                "failed": sample.id in failed,
-            }
-        )
+        rows.append(PredictionRow(sample.id, prediction, score.parsed, dict(score.values), score.unparsed,
+                                  sample.id in failed))  # fmt: skip
     metrics = task.aggregate(scores)
     if task.corpus_metrics is not None:
         metrics.update(task.corpus_metrics(samples, ordered_predictions))

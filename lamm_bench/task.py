@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lamm_bench.records import Request, Sample, SampleScore
+from lamm_bench.rows import Overlay
 
 Stage = Callable[[Sample, Mapping[str, str], int], Sequence[Request]]
 """Build one stage's requests for a sample from the responses of earlier stages (by request key) and the
@@ -120,6 +121,9 @@ class TaskSpec:
     requires: tuple[str, ...] = ()
     """System resources the scoring needs (``wordnet``, ``java``; see ``lamm_bench.resources``), checked before any
     weight loads or any request is sent."""
+    overlay: Callable[[Sample, Any], Overlay | None] | None = None
+    """What the prediction browser draws for a sample, from the sample and what ``score_sample`` parsed from its
+    answer (boxes and points, ground truth and predicted); the runner records it in each per-sample row."""
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from lamm_bench.errors import UserError
 from lamm_bench.records import Sample, SampleScore
+from lamm_bench.rows import Overlay
 
 
 def _numbers(value: Any, n: int) -> bool:
@@ -57,6 +58,19 @@ def lsp_joints(sample: Sample) -> list[list[float]]:
     if not ok:
         raise UserError(f"{sample.source}: sample {sample.id}: 'gt_joints' should be a list of [x, y, visibility] rows")
     return [[float(row[0]), float(row[1])] for row in joints]
+
+
+def visible_joints(sample: Sample) -> list[tuple[float, float]]:
+    """The sample's ``gt_joints`` that are visible (no visibility given, or not 0), normalized by the image's size."""
+    lsp_joints(sample)
+    width, height = image_size(sample)
+    return [(row[0] / width, row[1] / height) for row in sample.target["gt_joints"] if len(row) < 3 or row[2]]
+
+
+def voc_overlay(sample: Sample, parsed: Any) -> Overlay:
+    """VOC detection's picture: the ground-truth objects and the boxes parsed from the answer."""
+    return Overlay.of(gt_boxes=[(o["label"], o["bbox"]) for o in voc_objects(sample)],
+                      pred_boxes=[("", box) for box in parsed["boxes"]])  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)

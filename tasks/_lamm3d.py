@@ -18,6 +18,7 @@ from typing import Any
 from lamm_bench.errors import UserError
 from lamm_bench.pointcloud import LAMM_NUM_POINTS
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
+from lamm_bench.rows import Overlay
 from lamm_bench.task import Stage, needs, stage_needs
 
 _MULTIMODAL = (
@@ -125,6 +126,19 @@ def grounding_box(sample: Sample) -> list[float]:
     if isinstance(obj, dict):
         obj = obj.get("bbox")
     return _box(obj, sample, "'object'")
+
+
+def detection_overlay(sample: Sample, parsed: Mapping[str, Any]) -> Overlay:
+    """3D detection's boxes side by side: the labeled ground truth and the answer's boxes, each with the text before
+    it where the answer has bracketed boxes (else the reference parser's boxes, unnamed)."""
+    labeled = parsed["labeled_boxes"]
+    return Overlay.of(gt_boxes=[(o["label"], o["bbox"]) for o in detection_objects(sample)],
+                      pred_boxes=labeled or [("", box) for box in parsed["boxes"]])  # fmt: skip
+
+
+def grounding_overlay(sample: Sample, parsed: Any) -> Overlay:
+    """3D grounding's boxes side by side: the target and the answer's first box (the one scored)."""
+    return Overlay.of(gt_boxes=[("", grounding_box(sample))], pred_boxes=[("", parsed)] if parsed is not None else [])
 
 
 def unparsed_rate(scores: Sequence[SampleScore]) -> float:

@@ -15,6 +15,7 @@ requests are built and when scoring, since a pooled task has one set of required
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from lamm_bench.metrics.locating import (
     locating_accuracy,
@@ -24,10 +25,11 @@ from lamm_bench.metrics.locating import (
 )
 from lamm_bench.parsing.boxes import parse_keypoints
 from lamm_bench.records import Request, Sample, SampleScore
+from lamm_bench.rows import Overlay
 from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_LONG, PAPER_2D, make_request, single_request
-from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, voc_objects
+from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, visible_joints, voc_objects
 from ._sysmsg import HUMANLOCATING_SYS, LOCATING_SYS
 
 META_DIR = "2D_Benchmark/meta_file/"
@@ -94,6 +96,13 @@ def aggregate_single(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**locating_accuracy(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
+def locating_overlay(sample: Sample, parsed: Mapping[str, Any]) -> Overlay:
+    """The target (VOC: the objects' boxes; LSP: the visible joints) and the points parsed from the answer."""
+    if sample.source == LSP_STEM:
+        return Overlay.of(gt_points=visible_joints(sample), pred_points=parsed["points"])
+    return Overlay.of(gt_boxes=[(o["label"], o["bbox"]) for o in voc_objects(sample)], pred_points=parsed["points"])
+
+
 BINARY_LOC = TaskSpec(
     name="binary-loc",
     requires=("wordnet",),
@@ -109,6 +118,7 @@ BINARY_LOC = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("Binary-Loc", "accuracy"),
     description="Binary locating pooled over VOC2012 objects and LSP images: a point strictly inside the target",
+    overlay=locating_overlay,
 )
 
 LOCATING_VOC2012_CHEF = TaskSpec(
@@ -126,6 +136,7 @@ LOCATING_VOC2012_CHEF = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on VOC2012, ChEF protocol: 256 tokens, label (VOC matcher) and a point inside the box",
+    overlay=locating_overlay,
 )
 
 LOCATING_LSP_CHEF = TaskSpec(
@@ -142,6 +153,7 @@ LOCATING_LSP_CHEF = TaskSpec(
     primary_terms=ratio_of("correct", "total"),
     paper_metric=("ACC", "accuracy"),
     description="Locating on LSP, ChEF protocol: 256 tokens, a point inside the box spanned by the joints",
+    overlay=locating_overlay,
 )
 
 TASKS = (BINARY_LOC, LOCATING_VOC2012_CHEF, LOCATING_LSP_CHEF)

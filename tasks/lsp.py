@@ -19,10 +19,11 @@ from lamm_bench.errors import UserError
 from lamm_bench.metrics.keypoints import LSP_JOINTS, pck_aggregate, pck_sample
 from lamm_bench.parsing.boxes import parse_keypoints
 from lamm_bench.records import Request, Sample, SampleScore
+from lamm_bench.rows import Overlay
 from lamm_bench.task import TaskSpec
 
 from ._common import PAPER_2D, make_request
-from ._lamm2d import image_size, lsp_joints, unparsed_rate, values
+from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, visible_joints
 from ._sysmsg import KEYPOINTS_DET_SYS
 
 
@@ -70,6 +71,11 @@ def aggregate_lsp(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**pck_aggregate(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
+def lsp_overlay(sample: Sample, parsed: Mapping[str, Any]) -> Overlay:
+    """The visible ground-truth joints and every point parsed from the joints' answers."""
+    return Overlay.of(gt_points=visible_joints(sample), pred_points=[p for ps in parsed["points"].values() for p in ps])
+
+
 LSP = TaskSpec(
     name="lsp",
     version="1",
@@ -87,6 +93,7 @@ LSP = TaskSpec(
     primary="pck@0.1",
     prediction_kind="mapping",
     description="LSP keypoints: 14 per-joint questions; LAMM PCK (always 0, as the reference) + corrected PCK@0.1",
+    overlay=lsp_overlay,
     extra={"joints": list(LSP_JOINTS)},
 )
 

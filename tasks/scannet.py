@@ -16,7 +16,9 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import PAPER_3D, single_request
-from ._lamm3d import CHEF_3D, DETECTION3D_SYS, POINT_EXTRA, detection_objects, unparsed_rate, with_points
+from ._lamm3d import (
+    CHEF_3D, DETECTION3D_SYS, POINT_EXTRA, detection_objects, detection_overlay, unparsed_rate, with_points,
+)  # fmt: skip
 
 META = "3D_Benchmark/meta_file/Detection_ScanNet.json"
 FIELDS = {"object": list}
@@ -54,6 +56,7 @@ SCANNET_DET = TaskSpec(
     primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP@0.5", "recall_reference@0.5"),
     description="3D detection on ScanNet: LAMM recall (label anywhere, any box, unclamped IoU > 0.5) + honest P/R",
+    overlay=detection_overlay,
     extra=POINT_EXTRA,
 )
 
@@ -72,6 +75,7 @@ SCANNET_DET_CHEF = TaskSpec(
     primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAR", "recall_reference@0.5"),
     description="3D detection on ScanNet, ChEF protocol: mAR (VOC synonyms, clamped IoU > 0.5) + honest P/R",
+    overlay=detection_overlay,
     extra=POINT_EXTRA,
 )
 

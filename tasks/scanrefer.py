@@ -17,7 +17,7 @@ from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import (
-    CHEF_3D, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, unparsed_rate, with_points,
+    CHEF_3D, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, grounding_overlay, unparsed_rate, with_points,
 )  # fmt: skip
 
 META = "3D_Benchmark/meta_file/VG_ScanRefer.json"
@@ -62,6 +62,7 @@ SCANREFER = TaskSpec(
     primary_terms=mean_of("acc_reference@0.5"),
     paper_metric=("Acc@0.5", "acc_reference@0.5"),
     description="3D grounding on ScanRefer: first box, Acc@0.25/0.5 with the paper IoU and the correct IoU",
+    overlay=grounding_overlay,
     extra=POINT_EXTRA,
 )
 
@@ -79,6 +80,7 @@ SCANREFER_CHEF = TaskSpec(
     primary_terms=mean_of("acc@0.5"),
     paper_metric=("mAR", "acc@0.5"),
     description="3D grounding on ScanRefer, ChEF protocol: first box, clamped IoU > 0.5 (mAR)",
+    overlay=grounding_overlay,
     extra=POINT_EXTRA,
 )
 

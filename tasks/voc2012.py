@@ -36,7 +36,7 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
-from ._lamm2d import unparsed_rate, values, voc_objects
+from ._lamm2d import unparsed_rate, values, voc_objects, voc_overlay
 from ._sysmsg import DETECTION_SYS
 
 META = "2D_Benchmark/meta_file/Detection_VOC2012.json"
@@ -101,6 +101,7 @@ VOC2012 = TaskSpec(
     primary_terms=ratio_of("hits", "gt"),
     paper_metric=("mAP", "recall_reference@0.5"),
     description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1 and AP",
+    overlay=voc_overlay,
 )
 
 VOC2012_CHEF = TaskSpec(
@@ -118,6 +119,7 @@ VOC2012_CHEF = TaskSpec(
     primary_terms=ratio_of("tp_with_category@0.5", "num_gt"),
     paper_metric=("recall@0.50", "recall_with_category@0.5"),
     description="VOC2012 detection, ChEF protocol: sentence parser, Kuhn matching, recall/precision at 0.5/0.25",
+    overlay=voc_overlay,
 )
 
 TASKS = (VOC2012, VOC2012_CHEF)

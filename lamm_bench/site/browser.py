@@ -5,7 +5,8 @@ character (wrong, unparsed, failed), so filtering and paging need no sample data
 ``predictions/<model>/<task>/NNNN.js`` files of ``CHUNK`` samples, each calling ``lammChunk(index, samples)``.
 Script tags, not ``fetch``, so the pages work from ``file://``. A sample carries its exact requests (system
 message once per page, by index), the raw output, what the parser extracted, its per-sample score, its pictures
-and, for box and point tasks, the boxes and points to draw (2D) or list side by side (3D).
+and, where its task declares one (``TaskSpec.overlay``, recorded in the row), the boxes and points to draw (2D) or
+list side by side (3D); rows written before overlays were recorded show none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lamm_bench.rows import Overlay, PredictionRow
 from lamm_bench.site.media import MediaMaker
 
 CHUNK = 50
@@ -28,96 +30,63 @@ def script_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def sample_value(row: Mapping[str, Any]) -> float | None:
+def sample_value(row: PredictionRow) -> float | None:
     """The sample's own value of the primary metric (numerator / denominator of its ``terms``), if it has any."""
-    terms = row.get("terms")
-    if not terms or not terms[1]:
+    if not row.terms or not row.terms[1]:
         return None
-    return terms[0] / terms[1]
+    return row.terms[0] / row.terms[1]
 
 
-def is_wrong(row: Mapping[str, Any], higher_is_better: bool) -> bool:
+def is_wrong(row: PredictionRow, higher_is_better: bool) -> bool:
     """Short of full marks: below 100 (metrics are percent) when higher is better, above 0 (an error) when lower is;
     rows without ``terms`` (older files) fall back to a ``correct`` score."""
     value = sample_value(row)
     if value is None:
-        correct = row.get("scores", {}).get("correct")
+        correct = row.scores.get("correct")
         return correct is not None and correct < 1
     return value < 100 - 1e-9 if higher_is_better else value > 1e-9
 
 
-def _boxes(value: Any, width: int) -> list[list[float]]:
-    """Boxes of ``width`` numbers in a parsed answer or ground truth (a box, a list of boxes or of objects)."""
-    if isinstance(value, Mapping):
-        value = value.get("bbox", value.get("boxes"))
-    if isinstance(value, list) and len(value) == width and all(isinstance(v, (int, float)) for v in value):
-        return [[float(v) for v in value]]
-    if isinstance(value, list):
-        return [box for item in value for box in _boxes(item, width)]
-    return []
-
-
-def _points(value: Any) -> list[list[float]]:
-    if isinstance(value, Mapping):
-        return [p for v in value.values() for p in _points(v)]
-    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
-        return [[float(v) for v in value]]
-    if isinstance(value, list):
-        return [p for item in value for p in _points(item)]
-    return []
-
-
-def overlay_2d(row: Mapping[str, Any], picture: Mapping[str, Any] | None) -> dict[str, list] | None:
-    """Normalized boxes and points to draw over a 2D sample's image: ground truth and predicted."""
-    target, parsed = row.get("target") or {}, row.get("parsed")
-    parsed_boxes = parsed.get("boxes") if isinstance(parsed, Mapping) else None
-    parsed_points = parsed.get("points") if isinstance(parsed, Mapping) else None
-    out = {"gt": _boxes(target.get("object"), 4), "pred": _boxes(parsed_boxes, 4), "predPoints": _points(parsed_points)}
-    joints = target.get("gt_joints")
-    if isinstance(joints, list) and picture:  # LSP: pixel coordinates of the source image
-        out["gtPoints"] = [[j[0] / picture["w"], j[1] / picture["h"]] for j in joints
-                           if isinstance(j, list) and len(j) >= 2 and (len(j) < 3 or j[2])]  # fmt: skip
-    out = {k: v for k, v in out.items() if v}
-    return out if out.get("pred") or out.get("gt") or out.get("predPoints") else None
-
-
-def boxes_3d(row: Mapping[str, Any]) -> dict[str, list] | None:
-    """A 3D box task's predicted and ground-truth boxes, ``[cx, cy, cz, l, w, h]``, with labels where known."""
-    target, parsed = row.get("target") or {}, row.get("parsed")
-    objects = target.get("object")
-    if not isinstance(objects, list):
+def drawing(overlay: Overlay | None, modality: str) -> tuple[str, dict[str, list]] | None:
+    """The page's view of a row's overlay, as (name, value): 2D ``overlay``, the boxes and points to draw on the
+    image (``gt``, ``pred``, ``gtPoints``, ``predPoints``; shown when it has a box or a predicted point); 3D
+    ``boxes3d``, ``[label, box]`` pairs side by side (shown when there is a ground truth)."""
+    if overlay is None:
         return None
-    gt = [[o.get("label", ""), box] for o in objects if isinstance(o, Mapping) for box in _boxes(o, 6)]
-    gt = gt or [["", box] for box in _boxes(objects, 6)]
-    labeled = parsed.get("labeled_boxes") if isinstance(parsed, Mapping) else None
-    pred = [[t, b] for t, b in labeled] if labeled else [["", box] for box in _boxes(parsed, 6)]
-    return {"gt": gt, "pred": pred} if gt else None
+    if modality == "2d":
+        parts = {"gt": [list(b.box) for b in overlay.gt_boxes], "pred": [list(b.box) for b in overlay.pred_boxes],
+                 "predPoints": [list(p) for p in overlay.pred_points],
+                 "gtPoints": [list(p) for p in overlay.gt_points]}  # fmt: skip
+        parts = {k: v for k, v in parts.items() if v}
+        return ("overlay", parts) if parts.keys() & {"gt", "pred", "predPoints"} else None
+    if not overlay.gt_boxes:
+        return None
+    return "boxes3d", {"gt": [b.to_json() for b in overlay.gt_boxes], "pred": [b.to_json() for b in overlay.pred_boxes]}
 
 
-def sample_record(index: int, row: Mapping[str, Any], maker: MediaMaker, higher: bool, modality: str,
+def sample_record(index: int, row: PredictionRow, maker: MediaMaker, higher: bool, modality: str,
                   systems: dict[str, int]) -> tuple[dict[str, Any], int]:  # fmt: skip
     """One sample as the page shows it, and its flags."""
     requests = []
-    for request in row.get("requests", ()):
-        shown = {k: v for k, v in request.items() if k != "system"}
-        shown["s"] = systems.setdefault(request.get("system", ""), len(systems))
+    for request in row.requests:
+        shown = {k: v for k, v in request.to_json().items() if k != "system"}
+        shown["s"] = systems.setdefault(request.system, len(systems))
         requests.append(shown)
     pictures, missing = [], []
-    for relative in row.get("media", ()):
+    for relative in row.media:
         picture = maker.picture(relative)
         (pictures.append({**picture, "path": relative}) if picture else missing.append(relative))
-    wrong = is_wrong(row, higher)
-    flags = WRONG * wrong + UNPARSED * bool(row.get("unparsed")) + FAILED * bool(row.get("failed"))
-    record = {"i": index, "id": row["id"], "output": row.get("prediction"), "parsed": row.get("parsed"),
-              "scores": row.get("scores", {}), "value": sample_value(row), "flags": flags, "requests": requests,
-              "media": pictures, "missing": missing, "target": row.get("target")}  # fmt: skip
-    extra = overlay_2d(row, pictures[0] if pictures else None) if modality == "2d" else boxes_3d(row)
-    if extra:
-        record["overlay" if modality == "2d" else "boxes3d"] = extra
+    flags = WRONG * is_wrong(row, higher) + UNPARSED * row.unparsed + FAILED * row.failed
+    record = {"i": index, "id": row.id, "output": row.prediction, "parsed": row.parsed, "scores": dict(row.scores),
+              "value": sample_value(row), "flags": flags, "requests": requests, "media": pictures,
+              "missing": missing, "target": dict(row.target)}  # fmt: skip
+    drawn = drawing(row.overlay, modality)
+    if drawn:
+        record[drawn[0]] = drawn[1]
     return record, flags
 
 
-def write_task_pages(folder: Path, result: Any, rows: Sequence[Mapping[str, Any]], maker: MediaMaker) -> Path:
+def write_task_pages(folder: Path, result: Any, rows: Sequence[PredictionRow], maker: MediaMaker) -> Path:
     """Write ``folder/<task>.html`` and its chunks for one result; returns the page's path."""
     task = result.task.name
     higher = result.higher_is_better.get(result.primary.name, result.paper_higher_is_better)
@@ -137,7 +106,7 @@ def write_task_pages(folder: Path, result: Any, rows: Sequence[Mapping[str, Any]
     data = {"model": result.model.name, "task": task, "chunkDir": f"{task}/", "chunkSize": CHUNK, "n": len(rows),
             "flags": "".join(flags), "systems": list(systems), "modality": result.task.modality,
             "primary": result.primary.name, "higherIsBetter": higher,
-            "wrongKnown": any("terms" in r or "correct" in r.get("scores", {}) for r in rows)}  # fmt: skip
+            "wrongKnown": any(r.terms is not None or "correct" in r.scores for r in rows)}  # fmt: skip
     page.write_text(page_html(result, data), encoding="utf-8")
     return page
 

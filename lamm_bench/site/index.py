@@ -1,7 +1,8 @@
 """``index.html``: the leaderboard as one static page: the README's tables, sortable, every measured cell a link
 to its prediction browser, the paper's reference rows marked, and under each column whether the best model's lead
-over the next is beyond resampling noise (a paired bootstrap, ``lamm_bench.compare``). Inline CSS and script, the
-chart beside it; no network, works from ``file://``.
+over the next is beyond resampling noise (a paired bootstrap, ``lamm_bench.compare``). The tables are
+``lamm_bench.tables``, as in the README. Inline CSS and script, the chart beside it; no network, works from
+``file://``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from lamm_bench.compare import TaskComparison
-from lamm_bench.leaderboard import CHART, Table, _column_info, _fmt, build_tables
 from lamm_bench.published import PUBLISHED
+from lamm_bench.tables import CHART, Table, best_values, build_tables, column_info, format_value, is_number
 
 Lead = tuple[str, str, TaskComparison]
 """(best model, next model, their comparison) of one column."""
@@ -31,7 +32,7 @@ def predictions_href(model: str, task: str) -> str:
 
 
 def _number(value: Any) -> str:
-    return repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+    return repr(float(value)) if is_number(value) else ""
 
 
 def _lead_cell(lead: Lead | None) -> str:
@@ -51,7 +52,7 @@ def _lead_cell(lead: Lead | None) -> str:
 
 
 def _header(table: Table, task: str, index: int) -> str:
-    label, higher = _column_info(table, task)
+    label, higher = column_info(table, task)
     versions = sorted({per[task].task.version for per in table.rows.values() if task in per})
     version = f"v{', '.join(versions)}" if versions else "no results yet"
     return (f'<th data-col="{index}" data-type="num" data-higher="{int(higher)}" tabindex="0" '
@@ -66,12 +67,7 @@ def render_table(table: Table, leads: Mapping[str, Lead | None], anchor: str) ->
            f'<table class="board sortable" data-protocol="{e(table.protocol)}">',
            '<thead><tr><th data-col="0" data-type="text" tabindex="0" aria-sort="none">model</th>'
            + "".join(_header(table, t, i + 1) for i, t in enumerate(table.tasks)) + "</tr></thead><tbody>"]  # fmt: skip
-    best: dict[str, float] = {}
-    for task in table.tasks:
-        values = [per[task].paper_metric.value for per in table.rows.values() if task in per]
-        values = [v for v in values if isinstance(v, (int, float))]
-        if values:
-            best[task] = max(values) if _column_info(table, task)[1] else min(values)
+    best = best_values(table)
     for model, per_task in table.rows.items():
         cells = [f'<td data-value="{e(model)}">{e(model)}</td>']
         for task in table.tasks:
@@ -80,7 +76,7 @@ def render_table(table: Table, leads: Mapping[str, Lead | None], anchor: str) ->
                 continue
             value = per_task[task].paper_metric.value
             bold = value is not None and value == best.get(task) and len(table.rows) > 1
-            link = f'<a href="{predictions_href(model, task)}">{e(_fmt(value))}</a>'
+            link = f'<a href="{predictions_href(model, task)}">{e(format_value(value))}</a>'
             cells.append(f'<td data-value="{_number(value)}"{" class=best" if bold else ""}>{link}</td>')
         out.append(f'<tr class="measured" data-model="{e(model)}">' + "".join(cells) + "</tr>")
     if table.reference:
@@ -105,7 +101,7 @@ def _legend(table: Table) -> list[str]:
             "<th>computed as</th><th>samples</th></tr></thead><tbody>"]  # fmt: skip
     for task in table.tasks:
         results = [per[task] for per in table.rows.values() if task in per]
-        label = _column_info(table, task)[0]
+        label = column_info(table, task)[0]
         if results:
             versions = ", ".join(sorted({r.task.version for r in results}))
             keys = ", ".join(sorted({r.paper_metric.key for r in results}))

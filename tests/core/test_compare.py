@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from cli_helpers import run_cli
 
 from lamm_bench.compare import PairedDifference, compare_rows, lead_of, paired_terms_bootstrap
+from lamm_bench.rows import PredictionRow, prediction_line
 from lamm_bench.scoring import resample_indices
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "leaderboard" / "results"
@@ -85,21 +85,22 @@ def test_significance_respects_the_direction():
 
 
 def test_rows_are_matched_by_sample_id():
-    rows_a = [{"id": "x", "terms": [100.0, 1.0]}, {"id": "y", "terms": [0.0, 1.0]}, {"id": "only-a", "terms": [0, 1]}]
-    rows_b = [{"id": "y", "terms": [0.0, 1.0]}, {"id": "x", "terms": [0.0, 1.0]}]
+    rows_a = [PredictionRow("x", "", terms=(100.0, 1.0)), PredictionRow("y", "", terms=(0.0, 1.0)),
+              PredictionRow("only-a", "", terms=(0, 1))]  # fmt: skip
+    rows_b = [PredictionRow("y", "", terms=(0.0, 1.0)), PredictionRow("x", "", terms=(0.0, 1.0))]
     d = compare_rows("t", "Acc", True, rows_a, rows_b, n_boot=100)
     assert (d.n, d.value_a, d.value_b, d.difference) == (2, 50.0, 0.0, 50.0)
-    assert compare_rows("t", "Acc", True, rows_a, [{"id": "z", "terms": [1, 1]}]) is None
+    assert compare_rows("t", "Acc", True, rows_a, [PredictionRow("z", "", terms=(1, 1))]) is None
     # rows without terms: only with an aggregate
-    bare = [{"id": "x", "scores": {"correct": 1.0}}, {"id": "y", "scores": {"correct": 0.0}}]
+    bare = [PredictionRow("x", "", scores={"correct": 1.0}), PredictionRow("y", "", scores={"correct": 0.0})]
     assert compare_rows("t", "Acc", True, bare, bare) is None
-    mean = lambda rows: 100 * sum(r["scores"]["correct"] for r in rows) / len(rows)  # noqa: E731
+    mean = lambda rows: 100 * sum(r.scores["correct"] for r in rows) / len(rows)  # noqa: E731
     assert compare_rows("t", "Acc", True, bare, bare, aggregate=mean, n_boot=50).ci95 == (0.0, 0.0)
 
 
 def _rows(path: Path, flags):
-    path.write_text("".join(json.dumps({"id": str(i), "scores": {"correct": float(f)}, "parsed": None,
-                                        "unparsed": False, "terms": [100.0 * f, 1.0]}) + "\n"
+    path.write_text("".join(prediction_line(PredictionRow(str(i), "", scores={"correct": float(f)},
+                                                          terms=(100.0 * f, 1.0)))
                             for i, f in enumerate(flags)))  # fmt: skip
 
 

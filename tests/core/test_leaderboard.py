@@ -6,6 +6,7 @@ from pathlib import Path
 from cli_helpers import run_cli
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "leaderboard"
+COMMITTED = Path(__file__).parent.parent.parent / "leaderboard"
 
 
 def test_readme_matches_golden_and_output_is_deterministic(tmp_path):
@@ -41,3 +42,18 @@ def test_malformed_result_file_is_a_user_error(tmp_path):
     proc = run_cli("leaderboard", "--out", str(tmp_path))
     assert proc.returncode == 2 and "not a lamm-bench result file" in proc.stderr
     assert not (tmp_path / "README.md").exists()
+
+
+def test_the_committed_leaderboard_regenerates_byte_identically(tmp_path):
+    # README, chart, index.html and every prediction page, from the committed result files and pictures alone: the
+    # pages draw what the rows record (each task's declared overlay), the same as the committed pages show
+    copy = Path(shutil.copytree(COMMITTED, tmp_path / "leaderboard"))
+    proc = run_cli("leaderboard", "--out", str(copy), env={"LAMM_BENCH_DATA": ""})
+    assert proc.returncode == 0, proc.stderr
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    before, after = tree(COMMITTED), tree(copy)
+    assert sorted(after) == sorted(before)
+    assert [name for name in before if after[name] != before[name]] == []

@@ -127,15 +127,15 @@ def _judge(root: Path, out: Path):
 
 @pytest.mark.parametrize(
     ("line", "problem"),
-    [("{not json", "line 7: not valid JSON"), ('{"id": "9"}', "line 7: missing field 'prediction'"),
-     ('["0", "cat"]', "line 7: expected a JSON object, found list")],
+    [("{not json", ":7: not valid JSON"), ('{"id": "9"}', ":7: missing field 'prediction'"),
+     ('["0", "cat"]', ":7: expected a JSON object, found list")],
 )
 def test_judge_on_a_malformed_answers_file_is_exit_2_naming_it(root, judged, line, problem):
     # issue 14 item 12: these printed a traceback (JSONDecodeError, KeyError, TypeError)
     answers = judged / "results/model-a/cifar10.predictions.jsonl"
     with answers.open("a") as fh:
         fh.write(line + "\n")
-    assert f"answers {answers} {problem}" in _one_line_error(_judge(root, judged))
+    assert f"{answers}{problem}" in _one_line_error(_judge(root, judged))
 
 
 def test_judge_on_a_malformed_store_is_exit_2_naming_it(root, judged):

@@ -13,8 +13,9 @@ from pathlib import Path
 from cli_helpers import CLI, run_cli
 
 from lamm_bench import registry
-from lamm_bench.compare import compare_task, read_rows
-from lamm_bench.leaderboard import load_results
+from lamm_bench.compare import compare_task
+from lamm_bench.results import load_results
+from lamm_bench.rows import PredictionRow, RequestTrace, read_prediction_rows
 from lamm_bench.site.browser import CHUNK, write_task_pages
 from lamm_bench.site.media import MediaMaker
 
@@ -51,14 +52,15 @@ def test_the_request_text_output_parse_and_score_behind_a_number(site, mini_root
     spec = registry.get_task("voc2012")
     meta = json.loads((mini_root / "2D_Benchmark/meta_file/Detection_VOC2012.json").read_text())
     data, first = page_data(site, "dummy", "voc2012"), chunk(site, "dummy", "voc2012")[0]
-    rows = read_rows(site / "results/dummy/voc2012.predictions.jsonl")
+    rows = read_prediction_rows(site / "results/dummy/voc2012.predictions.jsonl")
     (request,) = first["requests"]
     assert data["systems"][request["s"]] == spec.system_message and request["text"] == meta[0]["query"]
-    assert first["output"] == rows[0]["prediction"] and first["parsed"] == rows[0]["parsed"]
-    assert first["scores"] == rows[0]["scores"] and first["value"] == rows[0]["terms"][0] / rows[0]["terms"][1]
-    # boxes to draw: the ground truth of the meta file and the boxes parsed from the answer
+    assert first["output"] == rows[0].prediction and first["parsed"] == rows[0].parsed
+    assert first["scores"] == rows[0].scores and first["value"] == rows[0].terms[0] / rows[0].terms[1]
+    # boxes to draw, as the task declares them in the row: the meta file's ground truth and the parsed boxes
     assert first["overlay"]["gt"] == [o["bbox"] for o in meta[0]["object"]]
-    assert first["overlay"]["pred"] == rows[0]["parsed"]["boxes"]
+    assert first["overlay"]["pred"] == rows[0].parsed["boxes"]
+    assert [(b.label, list(b.box)) for b in rows[0].overlay.gt_boxes] == [(o["label"], o["bbox"]) for o in meta[0]["object"]]
     # a thumbnail inside the site, named in the page; the source's size kept for pixel coordinates
     (picture,) = first["media"]
     assert picture["path"] == "2D_Benchmark/" + meta[0]["image"]
@@ -86,8 +88,8 @@ def test_the_significance_row_is_the_paired_bootstrap_of_best_and_next(site):
     results = {(r.model.name, r.task.name): r for r in load_results(site / "results")}
     a, b = results[("dummy-b", "fsc147")], results[("dummy", "fsc147")]
     assert a.paper_metric.value < b.paper_metric.value  # MAE: dummy-b leads
-    d = compare_task(a, b, read_rows(site / "results/dummy-b/fsc147.predictions.jsonl"),
-                     read_rows(site / "results/dummy/fsc147.predictions.jsonl")).difference  # fmt: skip
+    d = compare_task(a, b, read_prediction_rows(site / "results/dummy-b/fsc147.predictions.jsonl"),
+                     read_prediction_rows(site / "results/dummy/fsc147.predictions.jsonl")).difference  # fmt: skip
     html = (site / "index.html").read_text()
     expected = f"dummy-b over dummy: Δ {d.difference:+.2f} [{d.ci95[0]:+.2f}, {d.ci95[1]:+.2f}]"
     assert expected in html and not d.significant
@@ -125,9 +127,8 @@ def chunk_media(path: Path) -> list[dict]:
 
 def test_samples_are_chunked_and_flagged_for_a_large_task(tmp_path):
     result = load_results(Path(__file__).parent.parent / "fixtures/leaderboard/results")[2]  # model-a cifar10
-    rows = [{"id": str(i), "prediction": f"answer {i}", "parsed": None, "scores": {"correct": float(i % 3 == 0)},
-             "unparsed": i % 5 == 0, "failed": False, "terms": [100.0 * (i % 3 == 0), 1.0],
-             "requests": [{"key": "", "system": "S", "text": f"question {i}"}], "media": [], "target": {}}
+    rows = [PredictionRow(str(i), f"answer {i}", scores={"correct": float(i % 3 == 0)}, unparsed=i % 5 == 0,
+                          terms=(100.0 * (i % 3 == 0), 1.0), requests=(RequestTrace("", "S", f"question {i}"),))
             for i in range(2 * CHUNK + 7)]  # fmt: skip
     page = write_task_pages(tmp_path, result, rows, MediaMaker(tmp_path / "media", None))
     assert sorted(p.name for p in (tmp_path / result.task.name).iterdir()) == ["0000.js", "0001.js", "0002.js"]
@@ -139,7 +140,7 @@ def test_samples_are_chunked_and_flagged_for_a_large_task(tmp_path):
 
 def test_a_script_end_tag_in_an_answer_cannot_break_out_of_the_page(tmp_path):
     result = load_results(Path(__file__).parent.parent / "fixtures/leaderboard/results")[2]
-    rows = [{"id": "x</script><script>alert(1)</script>", "prediction": "</script>", "scores": {}, "terms": [0, 1]}]
+    rows = [PredictionRow("x</script><script>alert(1)</script>", "</script>", terms=(0, 1))]
     write_task_pages(tmp_path, result, rows, MediaMaker(tmp_path / "media", None))
     assert "</script>" not in (tmp_path / result.task.name / "0000.js").read_text()
     assert (tmp_path / f"{result.task.name}.html").read_text().count("</script>") == 2

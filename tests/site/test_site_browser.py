@@ -11,7 +11,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from lamm_bench.leaderboard import load_results
+from lamm_bench.results import load_results
+from lamm_bench.rows import PredictionRow, RequestTrace
 from lamm_bench.site.browser import CHUNK, write_task_pages
 from lamm_bench.site.index import static
 from lamm_bench.site.media import MediaMaker
@@ -116,8 +117,8 @@ def test_boxes_are_drawn_on_the_image(browser, site):
 
 def test_samples_load_one_chunk_per_page(browser, tmp_path):
     fixture = load_results(Path(__file__).parent.parent / "fixtures/leaderboard/results")[2]
-    rows = [{"id": f"s{i}", "prediction": f"answer {i}", "scores": {}, "terms": [100.0 * (i % 2), 1.0],
-             "requests": [{"key": "", "system": "S", "text": f"q{i}"}]} for i in range(2 * CHUNK + 7)]  # fmt: skip
+    rows = [PredictionRow(f"s{i}", f"answer {i}", terms=(100.0 * (i % 2), 1.0), requests=(RequestTrace("", "S", f"q{i}"),))
+            for i in range(2 * CHUNK + 7)]  # fmt: skip
     folder = tmp_path / "predictions"
     write_task_pages(folder / "m", fixture, rows, MediaMaker(folder / "media", None))
     for name in ("site.css", "browser.js"):

@@ -87,7 +87,7 @@ def test_voc2012_chef_structured_parser_and_matching(chef_voc_root):
     assert m["recall_with_category@0.25"] == pytest.approx(300 / 7, rel=1e-6)
     assert outcome.unparsed == 3 and m["unparsed_rate"] == 50.0
     rows = outcome.per_sample
-    assert rows[0]["parsed"]["categories"] == ["dog", "man"] and rows[3]["parsed"]["malformed"] == 1
+    assert rows[0].parsed["categories"] == ["dog", "man"] and rows[3].parsed["malformed"] == 1
 
 
 def test_voc_label_anywhere_in_paper_but_structured_in_chef(chef_voc_root):
@@ -150,7 +150,7 @@ def test_svt_chef_quote_variant(svt_root):
     outcome, _ = score("svt-chef", svt_root, SVT_ANSWERS)
     # spans "hotel", " and ", "pizza" joined by ". ": "hotel." keeps a period -> 1/2; then 1/2; then 0
     assert outcome.paper_value == pytest.approx(100 / 3)
-    assert outcome.per_sample[0]["parsed"]["words"] == ["hotel.", "and", ".", "pizza"]
+    assert outcome.per_sample[0].parsed["words"] == ["hotel.", "and", ".", "pizza"]
 
 
 def test_celeba_chef(celeba_root):

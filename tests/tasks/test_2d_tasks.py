@@ -84,11 +84,11 @@ def test_voc2012_reference_recall_and_honest_matching(voc_root):
     assert m["ap@0.5"] == pytest.approx(8800 / 101)
     assert outcome.unparsed == 1 and m["unparsed_rate"] == pytest.approx(100 / 7)
     rows = outcome.per_sample
-    assert rows[0]["parsed"]["boxes"] == [[0.5, 0.5, 0.9, 0.9], [0.1, 0.1, 0.5, 0.5]]  # brackets first
-    assert rows[2]["parsed"]["boxes"] == [BOX]  # swapped
-    assert [r["scores"]["hits"] for r in rows] == [2, 1, 1, 0, 1, 0, 0]
-    assert rows[0]["parsed"]["ap@0.5"] == {"matches": ["tp", "tp"], "n_gt": 2}
-    assert rows[6]["parsed"]["ap@0.5"] == {"matches": [], "n_gt": 1}
+    assert rows[0].parsed["boxes"] == [[0.5, 0.5, 0.9, 0.9], [0.1, 0.1, 0.5, 0.5]]  # brackets first
+    assert rows[2].parsed["boxes"] == [BOX]  # swapped
+    assert [r.scores["hits"] for r in rows] == [2, 1, 1, 0, 1, 0, 0]
+    assert rows[0].parsed["ap@0.5"] == {"matches": ["tp", "tp"], "n_gt": 2}
+    assert rows[6].parsed["ap@0.5"] == {"matches": [], "n_gt": 1}
 
 
 def test_voc2012_ap_ranks_boxes_by_answer_order(tmp_path):
@@ -99,7 +99,7 @@ def test_voc2012_ap_ranks_boxes_by_answer_order(tmp_path):
     # 2/3 at recall 0, 1/2, 1; made monotone, 2/3 everywhere
     outcome, _ = score("voc2012", root, [f"dog {wrong} {right}", f"dog {right}"])
     assert outcome.metrics["ap@0.5"] == pytest.approx(200 / 3)
-    assert outcome.per_sample[0]["parsed"]["ap@0.5"] == {"matches": ["fp", "tp"], "n_gt": 1}
+    assert outcome.per_sample[0].parsed["ap@0.5"] == {"matches": ["fp", "tp"], "n_gt": 1}
     outcome, _ = score("voc2012", root, [f"dog {right} {wrong}", f"dog {right}"])  # wrong box last: AP 100
     assert outcome.metrics["ap@0.5"] == pytest.approx(100.0)
     # equal ranks in different answers keep sample order (COCOeval: image-id order): rank 0 is (right, wrong) now,
@@ -154,7 +154,7 @@ def test_flickr30k_paper_bleu4_by_hand(tmp_path):
     expected = (1 + (1 / 3) ** 0.25 + 1 + 0) / 4 * 100
     assert outcome.paper_value == pytest.approx(expected) and outcome.metrics["bleu4_nltk"] == pytest.approx(expected)
     assert outcome.unparsed == 1
-    assert outcome.per_sample[0]["parsed"]["candidates"] == ["A dog runs on the grass"]
+    assert outcome.per_sample[0].parsed["candidates"] == ["A dog runs on the grass"]
     # COCO metrics (Java) beside it, over the raw answers
     m = outcome.metrics
     assert {"bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"} <= set(m)
@@ -173,7 +173,7 @@ def test_ucmerced_case_sensitive_substring(tmp_path):
     answers = ["It is a beach.", "Beach", "a denseresidential area", "dense residential", ""]
     outcome, _ = score("ucmerced", root, answers)
     assert outcome.paper_value == 40.0 and outcome.unparsed == 1
-    assert [r["parsed"]["found"] for r in outcome.per_sample] == ["beach", None, "denseresidential", None, None]
+    assert [r.parsed["found"] for r in outcome.per_sample] == ["beach", None, "denseresidential", None, None]
 
 
 # --- FSC147 ------------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_fsc147_paper_mae(fsc_root):
     # errors 0, 5, 1, 3, 0, 996
     assert outcome.paper_value == outcome.metrics["mae"] == pytest.approx(1005 / 6)
     assert outcome.metrics["mae_gt_lt10"] == pytest.approx(1004 / 5)
-    assert [r["parsed"]["count"] for r in outcome.per_sample] == [c for *_, c in COUNTS]
+    assert [r.parsed["count"] for r in outcome.per_sample] == [c for *_, c in COUNTS]
     assert outcome.unparsed == 2
 
 
@@ -219,7 +219,7 @@ def test_svt_paper_word_accuracy(svt_root):
     outcome, _ = score("svt", svt_root, SVT_ANSWERS)
     # 2/2 (double-quoted spans joined by spaces), 1/2 ("hotel," keeps its comma), 0
     assert outcome.paper_value == pytest.approx(50.0) and outcome.unparsed == 1
-    assert outcome.per_sample[0]["parsed"]["words"] == ["hotel", "pizza"]
+    assert outcome.per_sample[0].parsed["words"] == ["hotel", "pizza"]
 
 
 # --- CelebA ------------------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_celeba_smile_rule(celeba_root):
     outcome, _ = score("celeba-smile", celeba_root, [a for _, a, _ in SMILE])
     # "cannot" -> can + not; "don't" -> do + n't (not a negation)
     assert outcome.paper_value == 60.0 == 100 * sum(c for *_, c in SMILE) / len(SMILE)
-    assert [r["parsed"]["attr"] for r in outcome.per_sample] == ["1", "-1", "-1", "1", "-1"]
+    assert [r.parsed["attr"] for r in outcome.per_sample] == ["1", "-1", "-1", "1", "-1"]
 
 
 def test_celeba_hair_first_synset(celeba_root):
@@ -292,7 +292,7 @@ def test_lsp_pck_reference_is_zero_and_pck_is_right(lsp_root):
     # image 1: ankle and knee right (knee (10, 20) px is (0.1, 0.1) only when y is divided by the height)
     assert outcome.metrics["pck@0.1"] == pytest.approx(100 * (2 / 14 + 0) / 2)
     assert outcome.primary == "pck@0.1" and outcome.unparsed == 1
-    assert outcome.per_sample[0]["parsed"]["points"]["right knee"] == [[0.1, 0.1]]
+    assert outcome.per_sample[0].parsed["points"]["right knee"] == [[0.1, 0.1]]
 
 
 def test_lsp_rejects_non_string_answers(lsp_root):
