@@ -125,7 +125,7 @@ def judge(
     """The LAMM paper's GPT metric: an LLM judge ranks two models' answers; writes OUT/judge/<A>_vs_<B>.json."""
     from lamm_bench import registry
     from lamm_bench.data import resolve_data_root
-    from lamm_bench.judge import JUDGE_TASKS, JudgeSettings, judge_pairwise
+    from lamm_bench.judge import JudgeSettings, judge_pairwise
 
     pair = _split([models])
     if len(pair) != 2:
@@ -134,7 +134,7 @@ def judge(
     adapter = registry.build_adapter(card, _model_args(judge_arg))
     if "generate" not in adapter.capabilities:
         raise UserError(f"judge model {judge_model!r} cannot generate text")
-    settings = JudgeSettings(pair[0], pair[1], resolve_data_root(data_root), out, tuple(_split(task)) or tuple(JUDGE_TASKS), seed)
+    settings = JudgeSettings(pair[0], pair[1], resolve_data_root(data_root), out, tuple(_split(task)), seed)
     adapter.load()
     report = judge_pairwise(adapter, settings)
     typer.echo(json.dumps({k: report[k] for k in ("models", "score", "judged", "unparsed", "failed")}))

@@ -4,6 +4,8 @@ Reproduces ``OpenGVLab/LAMM@3085eef src/gpt_eval.py``: for a fixed number of sam
 SVT 50, Flickr30k 200, CelebA hair/smile 50 each, UCMerced 50, VOC2012 50, AI2D 150, ScienceQA 250), the judge
 sees the question, the ground truth and both answers (model A first), and must reply with a first line of two
 ranks. A's score is the share of parsed verdicts that rank A first, in percent (paper: LAMM 89 vs LLaVA 11).
+Each judged task declares its part (``TaskSpec.judge``: the sample count, how the system message names the task, the
+ground truth as the judge is shown it); the answers are each model's ``<task>.predictions.jsonl`` rows.
 
 Differences from the reference, on purpose: the subset is drawn with a seeded shuffle (the reference's
 ``random.shuffle`` is unseeded, so its subset changed every run); the user message is the query text itself (the
@@ -31,21 +33,9 @@ from lamm_bench.results import judge_paths, result_paths
 from lamm_bench.rows import read_prediction_rows
 from lamm_bench.runner import request_identity
 from lamm_bench.store import PredictionStore
+from lamm_bench.task import TaskSpec
 
 log = logging.getLogger(__name__)
-
-# task -> (number of samples judged, the task description the judge's system message names)
-JUDGE_TASKS: dict[str, tuple[int, str]] = {
-    "cifar10": (150, "image classification"),
-    "svt": (50, "optical character organization\\(OCR\\)"),
-    "flickr30k": (200, "image caption"),
-    "celeba-hair": (50, "facial classification"),
-    "celeba-smile": (50, "facial classification"),
-    "ucmerced": (50, " fine-grained classification"),
-    "voc2012": (50, "object detection"),
-    "ai2d": (150, "vision question answering\\(VQA\\)"),
-    "scienceqa": (250, "vision question answering\\(VQA\\)"),
-}
 
 GT_TEMPLATE = "\n[Question]\\n\n{}\\n\\n\n[Ground Truth answer]\\n\n{}\\n\\n\n"
 ANSWER_TEMPLATE = "\n[The Start of Assistant {}'s Answer]\\n\n{}\\n\n[The End of Assistant {}'s Answer]\\n\n"
@@ -64,27 +54,16 @@ SYSTEM = (
 )
 
 
-def ground_truth_text(target: Mapping[str, Any]) -> Any:
-    """What the reference shows the judge as the ground truth of a record."""
-    if "label" in target:
-        return target["label"]
-    if "object" in target:
-        return target["object"]
-    if "word_list" in target:
-        return str(target["word_list"]).lower()
-    if "sentences" in target:
-        return target["sentences"]
-    if "attr" in target:
-        return {"1": "Yes", "-1": "No"}.get(target["attr"], target["attr"])
-    if "gt_choice" in target:
-        choice = target["gt_choice"]
-        return f"({'ABCDEFG'[choice]}) {target['gt_choices'][choice]}"
-    return ""
+def judged_tasks() -> dict[str, TaskSpec]:
+    """The registered tasks that declare how the GPT metric judges them (``TaskSpec.judge``), by name."""
+    from lamm_bench import registry
+
+    return {name: spec for name, spec in registry.tasks().items() if spec.judge is not None}
 
 
-def judge_query(sample: Sample, answer_a: Any, answer_b: Any) -> str:
-    """The judge's user message for one sample."""
-    text = GT_TEMPLATE.format(sample.query, ground_truth_text(sample.target))
+def judge_query(sample: Sample, reference: str, answer_a: Any, answer_b: Any) -> str:
+    """The judge's user message for one sample (``reference``: its ground truth as the task shows it)."""
+    text = GT_TEMPLATE.format(sample.query, reference)
     for name, answer in (("A", answer_a), ("B", answer_b)):
         text += ANSWER_TEMPLATE.format(name, answer, name)
     return text + INSTRUCTIONS
@@ -123,26 +102,26 @@ class JudgeSettings:
     model_b: str
     data_root: Path
     out_dir: Path
-    tasks: tuple[str, ...] = tuple(JUDGE_TASKS)
+    tasks: tuple[str, ...] = ()
+    """Which judged tasks (default: every task that declares ``TaskSpec.judge``, by name)."""
     seed: int = 0
     batch_size: int = 8
     max_new_tokens: int = 512
 
 
-def judge_requests(settings: JudgeSettings) -> list[tuple[str, Request]]:
+def judge_requests(settings: JudgeSettings, specs: Mapping[str, TaskSpec]) -> list[tuple[str, Request]]:
     """(task, request) for every judged sample that both models answered, in task and subset order."""
-    from lamm_bench import registry
-
     items: list[tuple[str, Request]] = []
-    for task in settings.tasks:
-        size, what = JUDGE_TASKS[task]
-        samples, _ = load_samples(registry.get_task(task), settings.data_root, check_media=False)
+    generation = GenerationSettings(max_new_tokens=settings.max_new_tokens, stop=())
+    for task, spec in specs.items():
+        judge = spec.judge
+        samples, _ = load_samples(spec, settings.data_root, check_media=False)
         answers = [read_answers(settings.out_dir, m, task) for m in (settings.model_a, settings.model_b)]
-        for sample in judged_subset(samples, size, settings.seed):
+        for sample in judged_subset(samples, judge.samples, settings.seed):
             if sample.id in answers[0] and sample.id in answers[1]:
-                text = judge_query(sample, answers[0][sample.id], answers[1][sample.id])
-                request = Request(sample_id=f"{task}:{sample.id}", kind="generate", system=SYSTEM.format(what), text=text,
-                                  generation=GenerationSettings(max_new_tokens=settings.max_new_tokens, stop=()))  # fmt: skip
+                text = judge_query(sample, judge.reference(sample), answers[0][sample.id], answers[1][sample.id])
+                request = Request(sample_id=f"{task}:{sample.id}", kind="generate", text=text,
+                                  system=SYSTEM.format(judge.description), generation=generation)  # fmt: skip
                 items.append((task, request))
     return items
 
@@ -154,11 +133,12 @@ def judge_pairwise(judge: Any, settings: JudgeSettings) -> dict[str, Any]:
     batch's verdicts appended to the store as they come back, and on a rerun only the requests without a stored
     successful verdict to that very request are asked again.
     """
-    unknown = [t for t in settings.tasks if t not in JUDGE_TASKS]
+    judged = judged_tasks()
+    unknown = [t for t in settings.tasks if t not in judged]
     if unknown:
-        raise UserError(f"the GPT metric covers {', '.join(JUDGE_TASKS)}; not {', '.join(unknown)}")
+        raise UserError(f"the GPT metric covers {', '.join(judged)}; not {', '.join(unknown)}")
     description = dict(judge.describe())
-    items = judge_requests(settings)
+    items = judge_requests(settings, {t: judged[t] for t in settings.tasks or judged})
     paths = judge_paths(settings.out_dir, settings.model_a, settings.model_b, fingerprint(description)[:16], settings.seed)
     store = PredictionStore(paths[2])
     todo = unanswered([r for _, r in items], store.read(), request_identity)

@@ -4,18 +4,15 @@ Shown on the leaderboard as reference rows, never mixed with measured results. A
 for what the paper printed instead of a number ("Failed", "N/A"). Tasks are lamm-bench's paper-protocol names.
 
 Only the numbers are data here. The paper tables' columns (which tasks, in which order, with which label and
-direction) are derived from what lamm-bench's own tasks declare: the ``lamm2d``/``lamm3d`` groups, each task's
-``paper_metric`` and its metric's direction. Installed plugins never change them.
+direction) are derived from what lamm-bench's own tasks declare: which groups are the paper's tables
+(``PAPER_TABLES`` in ``tasks/groups.py``), their members, each task's ``paper_metric`` and its metric's direction.
+Installed plugins never change them.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-PAPER_GROUPS = {"2d": "lamm2d", "3d": "lamm3d"}
-"""The LAMM paper's two tables (by modality), as lamm-bench's task groups."""
-
 
 @dataclass(frozen=True)
 class PublishedRow:
@@ -76,8 +73,9 @@ def paper_columns(modality: str) -> tuple[PaperColumn, ...]:
     """The paper table's columns for a modality, in the paper's order, from lamm-bench's built-in tasks."""
     from lamm_bench import registry
     from lamm_bench.metrics import higher_is_better
+    from lamm_bench.tasks.groups import PAPER_TABLES
 
     tasks = registry.builtin_tasks()
-    members = registry.builtin_groups()[PAPER_GROUPS[modality]]
+    members = registry.builtin_groups()[PAPER_TABLES[modality]]
     specs = [tasks[name] for name in members]
     return tuple(PaperColumn(s.name, s.paper_metric[0], higher_is_better(s.paper_metric[1], s.metrics)) for s in specs)

@@ -63,6 +63,19 @@ def ratio_of(numerator: str, denominator: str, scale: float = 100.0) -> Terms:
     return lambda values: (scale * values[numerator], float(values[denominator]))
 
 
+@dataclass(frozen=True)
+class JudgeSetting:
+    """How the LAMM paper's GPT metric (``lamm_bench.judge``) judges a task: how many samples, what the judge is
+    told the models are doing, and the ground truth it is shown (``OpenGVLab/LAMM@3085eef src/gpt_eval.py``)."""
+
+    samples: int
+    """Samples judged per pair of models (the first of a seeded shuffle)."""
+    description: str
+    """What the models are performing, as the judge's system message names it (verbatim from the reference)."""
+    reference: Callable[[Sample], str]
+    """The ground-truth answer of a sample as the judge is shown it."""
+
+
 def single_answer(sample: Sample, responses: Mapping[str, str]) -> str:
     """The default ``assemble``: the response to the sample's only request."""
     return responses[""]
@@ -124,6 +137,9 @@ class TaskSpec:
     overlay: Callable[[Sample, Any], Overlay | None] | None = None
     """What the prediction browser draws for a sample, from the sample and what ``score_sample`` parsed from its
     answer (boxes and points, ground truth and predicted); the runner records it in each per-sample row."""
+    judge: JudgeSetting | None = None
+    """For the tasks the LAMM paper's GPT metric covers: how it judges them. A variant made with
+    ``dataclasses.replace`` inherits it, so a variant the metric does not cover sets ``judge=None``."""
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lamm_bench.records import GenerationSettings, Request, Sample, SampleScore
 from lamm_bench.task import Stage, needs
@@ -108,6 +108,15 @@ def make_request(
 def assemble_two_step(sample: Sample, responses: Mapping[str, str]) -> str:
     """The stored answer of the paper's VQA plan: ``reasoning + "\\n The answer is " + option``."""
     return responses["reasoning"] + "\n The answer is " + responses["answer"]
+
+
+def target_text(name: str) -> Callable[[Sample], str]:
+    """A ``JudgeSetting.reference``: the record's ground-truth field ``name`` as the GPT metric's prompt prints it."""
+
+    def reference(sample: Sample) -> str:
+        return str(sample.target[name])
+
+    return reference
 
 
 def mean_percent(scores: Sequence[SampleScore], key: str) -> float:

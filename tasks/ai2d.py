@@ -19,6 +19,7 @@ AI2D = dataclasses.replace(
     name="ai2d",
     meta_files=(META,),
     description="VQA on AI2D: two-step reasoning+answer, LAMM regex cascade (A-E)",
+    judge=dataclasses.replace(SCIENCEQA.judge, samples=150),
 )
 
 AI2D_CHEF = dataclasses.replace(

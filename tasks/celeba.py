@@ -14,7 +14,7 @@ import dataclasses
 from lamm_bench.metrics.facial import hair_sample_chef, hair_sample_paper, smile_prediction
 from lamm_bench.parsing.synonyms import entity_tokens
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, labels_of, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
 from ._sysmsg import FFC_SYS
@@ -55,6 +55,12 @@ def score_hair_chef(sample: Sample, prediction: str) -> SampleScore:
     return _hair(sample, prediction, hair_sample_chef)
 
 
+def judge_reference(sample: Sample) -> str:
+    """What the GPT metric shows as a CelebA record's ground truth: ``Yes``/``No`` for the smile's ``1``/``-1``, the
+    hair colour as it is."""
+    return {"1": "Yes", "-1": "No"}.get(sample.target["attr"], sample.target["attr"])
+
+
 CELEBA_SMILE = TaskSpec(
     name="celeba-smile",
     version="1",
@@ -69,6 +75,7 @@ CELEBA_SMILE = TaskSpec(
     primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="CelebA smiling: 'no'/'not' among the answer's tokens means not smiling",
+    judge=JudgeSetting(50, "facial classification", judge_reference),
     label_set=lambda samples: ("yes", "no"),
 )
 
@@ -91,6 +98,7 @@ CELEBA_SMILE_CHEF = dataclasses.replace(
     stages=_CHEF_STAGES,
     paper_metric=("ACC", "accuracy"),
     description="CelebA smiling, ChEF protocol: 16 tokens, 'no'/'not' rule",
+    judge=None,
 )
 
 CELEBA_HAIR_CHEF = dataclasses.replace(
@@ -101,6 +109,7 @@ CELEBA_HAIR_CHEF = dataclasses.replace(
     score_sample=score_hair_chef,
     paper_metric=("ACC", "accuracy"),
     description="CelebA hair colour, ChEF protocol: 16 tokens, ChEF synonym match (label and exact answer too)",
+    judge=None,
 )
 
 TASKS = (CELEBA_SMILE, CELEBA_HAIR, CELEBA_SMILE_CHEF, CELEBA_HAIR_CHEF)

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from lamm_bench.parsing.synonyms import chef_class_match, entity_tokens, paper_class_match
 from lamm_bench.records import Request, Sample, SampleScore
-from lamm_bench.task import TaskSpec, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
-from ._common import CHEF_DEFAULT, accuracy, make_request, single_request
+from ._common import CHEF_DEFAULT, accuracy, make_request, single_request, target_text
 from ._sysmsg import CLASSIFICATION_SYS
 
 CIFAR10_LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -48,6 +48,7 @@ CIFAR10 = TaskSpec(
     primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="CIFAR-10 classification: WordNet first-synset match of the label in the answer",
+    judge=JudgeSetting(150, "image classification", target_text("label")),
 )
 
 
@@ -80,6 +81,7 @@ CIFAR10_CHEF = dataclasses.replace(
     score_sample=score_classification_chef,
     paper_metric=("ACC", "accuracy"),
     description="CIFAR-10, ChEF protocol: shuffled label list in the prompt (seeded), 16 tokens, ChEF synonym match",
+    judge=None,
 )
 
 TASKS = (CIFAR10, CIFAR10_CHEF)

@@ -17,9 +17,9 @@ from lamm_bench.errors import UserError
 from lamm_bench.metrics.caption import bleu4_paper_aggregate, bleu4_paper_sample, coco_caption_scores
 from lamm_bench.parsing.text import quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
-from ._common import CHEF_DEFAULT, PAPER_2D, single_request
+from ._common import CHEF_DEFAULT, PAPER_2D, single_request, target_text
 from ._lamm2d import unparsed_rate, values
 from ._sysmsg import CAPTION_SYS
 
@@ -82,6 +82,7 @@ FLICKR30K = TaskSpec(
     corpus_metrics=coco_metrics,
     paper_metric=("BLEU4", "bleu4_nltk"),
     description="Flickr30k captions: LAMM per-sample NLTK BLEU-4 (quoted span, no smoothing) + COCO caption metrics",
+    judge=JudgeSetting(200, "image caption", target_text("sentences")),
 )
 
 FLICKR30K_CHEF = TaskSpec(

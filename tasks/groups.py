@@ -1,5 +1,9 @@
 """Task groups, in the order of the LAMM paper's tables. A member may itself be a group."""
 
+PAPER_TABLES = {"2d": "lamm2d", "3d": "lamm3d"}
+"""The groups that are the LAMM paper's two tables, by modality: the leaderboard shows them with their columns in
+this order (before any result) and the paper's published numbers beside them (``lamm_bench.published``)."""
+
 GROUPS = {
     "lamm2d": (
         "cifar10", "voc2012", "scienceqa", "ai2d", "flickr30k", "ucmerced", "fsc147", "svt", "celeba-smile",

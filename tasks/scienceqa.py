@@ -11,7 +11,7 @@ import dataclasses
 
 from lamm_bench.parsing.vqa import vqa_verdict
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import accuracy, assemble_cot, assemble_two_step, chef_cot_vqa, two_step_vqa
 from ._sysmsg import VQA_SYS
@@ -31,6 +31,12 @@ VQA_FIELDS = {"gt_choice": int, "gt_choices": list}
 META = "2D_Benchmark/meta_file/VQA_SQAimage.json"
 
 
+def judge_reference(sample: Sample) -> str:
+    """What the GPT metric shows as a multiple-choice record's ground truth: ``(B) <the option's text>``."""
+    choice = sample.target["gt_choice"]
+    return f"({'ABCDEFG'[choice]}) {sample.target['gt_choices'][choice]}"
+
+
 SCIENCEQA = TaskSpec(
     name="scienceqa",
     version="1",
@@ -46,6 +52,7 @@ SCIENCEQA = TaskSpec(
     primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="VQA on ScienceQA-image: two-step reasoning+answer, LAMM regex cascade (A-E)",
+    judge=JudgeSetting(250, "vision question answering\\(VQA\\)", judge_reference),
 )
 
 # ChEF ``LAMM_VQA`` runs the same cascade (letters A-E) over ``CoT + answer``; the answer request is the bare question,
@@ -59,6 +66,7 @@ SCIENCEQA_CHEF = dataclasses.replace(
     stages=chef_cot_vqa(VQA_SYS),
     assemble=assemble_cot,
     paper_metric=("vision_acc", "accuracy"),
+    judge=None,
     description="VQA on ScienceQA-image, ChEF protocol: CoT and answer requests (256 tokens, greedy), LAMM_VQA "
     "cascade over CoT + answer",
 )

@@ -15,7 +15,7 @@ from lamm_bench.errors import UserError
 from lamm_bench.metrics.ocr import svt_sample_chef, svt_sample_paper, word_accuracy
 from lamm_bench.parsing.text import quoted_span_chef, quoted_span_paper
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
@@ -48,6 +48,11 @@ def aggregate_svt(scores: Sequence[SampleScore]) -> dict[str, float]:
     return {**word_accuracy(values(scores)), "unparsed_rate": unparsed_rate(scores)}
 
 
+def judge_reference(sample: Sample) -> str:
+    """What the GPT metric shows as an SVT record's ground truth: its word list, printed and lower-cased."""
+    return str(sample.target["word_list"]).lower()
+
+
 SVT = TaskSpec(
     name="svt",
     version="1",
@@ -62,6 +67,7 @@ SVT = TaskSpec(
     primary_terms=mean_of("word_accuracy"),
     paper_metric=("Word Acc", "word_accuracy"),
     description="SVT OCR: share of ground-truth words among the (double-quoted) answer's words",
+    judge=JudgeSetting(50, "optical character organization\\(OCR\\)", judge_reference),  # the reference's words
 )
 
 SVT_CHEF = TaskSpec(

@@ -11,9 +11,9 @@ import dataclasses
 
 from lamm_bench.metrics.classification import ucmerced_sample
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, labels_of, mean_of
+from lamm_bench.task import JudgeSetting, TaskSpec, labels_of, mean_of
 
-from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
+from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request, target_text
 from ._sysmsg import FG_CLASSIFICATION_SYS
 
 META = "2D_Benchmark/meta_file/Fine-grained_Classification_UCMerced.json"
@@ -44,6 +44,7 @@ UCMERCED = TaskSpec(
     primary_terms=mean_of("correct"),
     paper_metric=("Acc", "accuracy"),
     description="UCMerced fine-grained classification: case-sensitive substring match of the label",
+    judge=JudgeSetting(50, " fine-grained classification", target_text("label")),  # the reference's leading space
     label_set=labels_of("label"),
 )
 
@@ -54,6 +55,7 @@ UCMERCED_CHEF = dataclasses.replace(
     stages=(single_request(FG_CLASSIFICATION_SYS, CHEF_DEFAULT, protocol="chef"),),
     paper_metric=("ACC", "accuracy"),
     description="UCMerced, ChEF protocol: 16 tokens, case-sensitive substring match of the label",
+    judge=None,
 )
 
 TASKS = (UCMERCED, UCMERCED_CHEF)

@@ -33,9 +33,9 @@ from lamm_bench.metrics.detection import (
 from lamm_bench.parsing.boxes import parse_bbox
 from lamm_bench.parsing.chef_detection import parse_chef_detection
 from lamm_bench.records import Sample, SampleScore
-from lamm_bench.task import TaskSpec, ratio_of
+from lamm_bench.task import JudgeSetting, TaskSpec, ratio_of
 
-from ._common import CHEF_DEFAULT, PAPER_2D, single_request
+from ._common import CHEF_DEFAULT, PAPER_2D, single_request, target_text
 from ._lamm2d import unparsed_rate, values, voc_objects, voc_overlay
 from ._sysmsg import DETECTION_SYS
 
@@ -102,6 +102,7 @@ VOC2012 = TaskSpec(
     paper_metric=("mAP", "recall_reference@0.5"),
     description="VOC2012 detection: LAMM 'mAP' (recall: label anywhere, any box IoU > 0.5) + honest P/R/F1 and AP",
     overlay=voc_overlay,
+    judge=JudgeSetting(50, "object detection", target_text("object")),
 )
 
 VOC2012_CHEF = TaskSpec(

@@ -5,8 +5,10 @@ import json
 import pytest
 
 import lamm_bench
+from lamm_bench import registry
 from lamm_bench.adapter import Adapter
-from lamm_bench.judge import JudgeSettings, judge_pairwise, judge_query, judged_subset, parse_verdict
+from lamm_bench.errors import UserError
+from lamm_bench.judge import JudgeSettings, judge_pairwise, judge_query, judged_subset, judged_tasks, parse_verdict
 from lamm_bench.records import Response, Sample
 
 
@@ -20,7 +22,7 @@ def test_parse_verdict(text, verdict):
 
 def test_judge_query_layout_matches_the_reference_templates():
     sample = Sample(id="3", source="VQA_SQAimage", query="Q?", target={"gt_choice": 1, "gt_choices": ["x", "y"]})
-    text = judge_query(sample, "ans a", "ans b")
+    text = judge_query(sample, registry.get_task("scienceqa").judge.reference(sample), "ans a", "ans b")
     assert text.startswith("\n[Question]\\n\nQ?\\n\\n\n[Ground Truth answer]\\n\n(B) y\\n\\n\n")
     assert "\n[The Start of Assistant A's Answer]\\n\nans a\\n\n[The End of Assistant A's Answer]\\n\n" in text
     assert text.index("Assistant A's") < text.index("Assistant B's")
@@ -100,3 +102,37 @@ def test_resume_reuses_a_verdict_only_for_the_very_same_request(mini_root, tmp_p
     answers.write_text("".join(json.dumps(r) + "\n" for r in rows))
     judge_pairwise(judge, settings)
     assert judge.calls == 6 + 1 + 1  # the changed sample, and the failed one (id 3) asked again
+
+
+GPT_EVAL = {"cifar10": (150, "image classification"), "svt": (50, "optical character organization\\(OCR\\)"),
+            "flickr30k": (200, "image caption"), "celeba-hair": (50, "facial classification"),
+            "celeba-smile": (50, "facial classification"), "ucmerced": (50, " fine-grained classification"),
+            "voc2012": (50, "object detection"), "ai2d": (150, "vision question answering\\(VQA\\)"),
+            "scienceqa": (250, "vision question answering\\(VQA\\)")}  # fmt: skip
+"""``gpt_eval.py``'s datasets: samples judged and the task named in the system message (``OpenGVLab/LAMM@3085eef``)."""
+
+
+def test_the_judged_tasks_declare_the_references_sampling():
+    assert {name: (s.judge.samples, s.judge.description) for name, s in judged_tasks().items()} == GPT_EVAL
+
+
+@pytest.mark.parametrize(
+    ("task", "target", "shown"),
+    [("cifar10", {"label": "cat"}, "cat"), ("ucmerced", {"label": "beach"}, "beach"),
+     ("svt", {"word_list": ["Hotel", "PIZZA"]}, "['hotel', 'pizza']"),
+     ("flickr30k", {"sentences": ["A dog.", "A cat."]}, "['A dog.', 'A cat.']"),
+     ("celeba-smile", {"attr": "1"}, "Yes"), ("celeba-smile", {"attr": "-1"}, "No"),
+     ("celeba-hair", {"attr": "black"}, "black"),
+     ("voc2012", {"object": [{"label": "dog", "bbox": [0, 0, 1, 1]}]}, "[{'label': 'dog', 'bbox': [0, 0, 1, 1]}]"),
+     ("ai2d", {"gt_choice": 0, "gt_choices": ["x", "y"]}, "(A) x"),
+     ("scienceqa", {"gt_choice": 2, "gt_choices": ["x", "y", "z"]}, "(C) z")],
+)  # fmt: skip
+def test_each_task_shows_the_judge_its_ground_truth_as_the_reference_does(task, target, shown):
+    sample = Sample(id="0", source="s", query="q", target=target)
+    assert registry.get_task(task).judge.reference(sample) == shown
+
+
+def test_a_task_the_gpt_metric_does_not_cover_is_refused(mini_root, tmp_path):
+    settings = JudgeSettings("model-a", "model-b", mini_root, tmp_path, tasks=("cifar10-chef",))
+    with pytest.raises(UserError, match="the GPT metric covers ai2d, .*; not cifar10-chef"):
+        judge_pairwise(ScriptedJudge(), settings)
