@@ -32,8 +32,11 @@ def paper_systems() -> dict[str, str]:
     for name, task in sorted(registry.builtin_tasks().items()):
         if task.protocol != "paper":
             continue
+        first = Path(task.meta_files[0]).stem
         for meta in task.meta_files:
-            systems.setdefault(Path(meta).stem, task.system_message)
+            # FORM_VERSION 1: every meta file of a task gets the task's first file's message (binary-loc's LSP
+            # records get the VOC one, which its evaluation requests never carry)
+            systems.setdefault(Path(meta).stem, task.system_for(first))
     return systems
 
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from lamm_bench.media import Media
     from lamm_bench.records import GenerationSettings, Request, Response, Sample, SampleScore
     from lamm_bench.results import TaskResult
-    from lamm_bench.task import TaskSpec, mean_of, needs, ratio_of
+    from lamm_bench.rows import Overlay, PredictionRow, read_prediction_rows
+    from lamm_bench.task import JudgeSetting, TaskSpec, mean_of, needs, ratio_of
 
 _EXPORTS = {
     "evaluate": "lamm_bench.api",
@@ -38,6 +39,10 @@ _EXPORTS = {
     "Sample": "lamm_bench.records",
     "SampleScore": "lamm_bench.records",
     "TaskSpec": "lamm_bench.task",
+    "JudgeSetting": "lamm_bench.task",
+    "Overlay": "lamm_bench.rows",
+    "PredictionRow": "lamm_bench.rows",
+    "read_prediction_rows": "lamm_bench.rows",
     "needs": "lamm_bench.task",
     "mean_of": "lamm_bench.task",
     "ratio_of": "lamm_bench.task",

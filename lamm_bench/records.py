@@ -60,8 +60,10 @@ class Request:
     """The sample this request belongs to."""
     kind: RequestKind
     """``generate`` (free text) or ``choice`` (score each of ``options``)."""
-    system: str
-    """The task's system message (LAMM's, verbatim)."""
+    system: str | None
+    """The system message (LAMM's, verbatim). A task's stages leave it None: the runner stamps the task's own
+    (``TaskSpec.system_for``) before any adapter sees the request. A stage sets it only for a request whose system
+    text differs from the task's."""
     text: str
     """The user turn's text."""
     images: tuple[str, ...] = ()
@@ -83,8 +85,9 @@ class Request:
     seed: int = 0
     """Per-request seed for anything random the adapter does (sampling, point subsampling)."""
     protocol: str = "paper"
-    """The evaluation protocol (``paper`` or ``chef``). Adapters that reproduce a reference's own prompt layout
-    (the native LAMM model) use it to pick the paper-era or ChEF-era conversation format; others ignore it."""
+    """The evaluation protocol (``paper`` or ``chef``), stamped by the runner from ``TaskSpec.protocol``. Adapters
+    that reproduce a reference's own prompt layout (the native LAMM model) use it to pick the paper-era or ChEF-era
+    conversation format; others ignore it."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lamm_bench import distributed, registry
-from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD
+from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, Adapter
 from lamm_bench.batching import answer_batches, make_batches, new_stats
 from lamm_bench.data import MetaFile, dataset_identity, load_samples, select
 from lamm_bench.errors import UserError
@@ -84,15 +84,13 @@ def seed_everything(seed: int) -> None:
 def _first_requests(task: PreparedTask) -> list[Request]:
     if not task.all_samples:
         return []
-    return _build(task.spec.stages[0], task.all_samples[0], {}, 0, task.options)
+    return build_stage(task.spec, 0, task.all_samples[0], {}, 0, task.options)
 
 
-def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTask]) -> None:
-    """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds, free text for CLIP).
-
-    Adapters declare ``capabilities``; an adapter may also define ``refuse(request) -> str | None`` for finer
-    rules, asked here about the first request of each task.
-    """
+def check_capabilities(model_name: str, adapter: Adapter, tasks: Sequence[PreparedTask]) -> None:
+    """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds, free text for CLIP):
+    its ``capabilities``, then its ``refuse(request)`` for finer rules, asked about the first request of each
+    task."""
     for task in tasks:
         first = _first_requests(task)
         needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
@@ -103,8 +101,7 @@ def check_capabilities(model_name: str, adapter: Any, tasks: Sequence[PreparedTa
                 f"model {model_name!r} cannot run task {task.spec.name!r}: it does not support "
                 f"{', '.join(sorted(missing))} (it supports {', '.join(sorted(adapter.capabilities))})"
             )
-        refuse = getattr(adapter, "refuse", None)
-        reasons = [reason for r in first if refuse and (reason := refuse(r))]
+        reasons = [reason for r in first if (reason := adapter.refuse(r))]
         if reasons:
             raise UserError(f"model {model_name!r} cannot run task {task.spec.name!r}: {reasons[0]}")
 
@@ -128,7 +125,7 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
 def expected_work(spec: TaskSpec, sample: Sample, seed: int, options: tuple[str, ...] = ()) -> int:
     """What a sample costs to answer, in the units the model spends: for each first-stage request its token budget
     (``max_new_tokens``; options scored for a choice request), times the number of stages."""
-    first = _build(spec.stages[0], sample, {}, seed, options)
+    first = build_stage(spec, 0, sample, {}, seed, options)
     per_stage = sum(r.generation.max_new_tokens if r.kind == "generate" else len(r.options) for r in first)
     return max(1, per_stage) * len(spec.stages)
 
@@ -169,14 +166,23 @@ def read_all_ranks(settings: RunSettings, model_name: str, model_fp: str, task: 
     return done
 
 
-def _build(stage, sample: Sample, previous: Mapping[str, str], seed: int, options: tuple[str, ...] = ()) -> list[Request]:
-    """A stage's requests for a sample, with the task's closed label set as options where they have none.
+def build_stage(spec: TaskSpec, index: int, sample: Sample, previous: Mapping[str, str], seed: int,
+                options: tuple[str, ...] = ()) -> list[Request]:  # fmt: skip
+    """Stage ``index``'s requests for a sample, with what the task states once stamped on each: its protocol, its
+    system message (unless the stage set one of its own) and its closed label set as options (where a request has
+    none).
 
     Whatever the stage raises propagates: a task's own bug (a mistyped field) must stop the run, not be read as a
     missing answer and scored as zero.
     """
-    built = list(stage(sample, previous, seed))
-    return [dataclasses.replace(r, options=options) if options and not r.options else r for r in built]
+    system = spec.system_for(sample.source)
+    out = []
+    for request in spec.stages[index](sample, previous, seed):
+        out.append(dataclasses.replace(
+            request, protocol=spec.protocol, system=system if request.system is None else request.system,
+            options=options if options and not request.options else request.options,
+        ))  # fmt: skip
+    return out
 
 
 def request_identity(request: Request) -> str:
@@ -190,46 +196,64 @@ def request_identity(request: Request) -> str:
 
 @dataclass(frozen=True)
 class SamplePlan:
-    """Where a sample stands in its task's stages, given the stored answers."""
+    """Where a sample stands in its task's stages, given the stored answers. A plan only grows: a later
+    :func:`plan_sample` continues it, so each stage is built once per sample and run."""
 
-    answers: dict[str, str]
+    sample: Sample
+    answers: Mapping[str, str]
     """Responses of requests answered as they are asked now, by request key."""
-    pending: list[tuple[int, Request]]
-    """(stage index, request) for every request that can be asked now and has no stored answer."""
-    complete: bool
-    """True when every stage was built and every request of it is answered."""
-    requests: list[Request] = field(default_factory=list)
+    pending: tuple[tuple[int, Request], ...]
+    """(stage index, request) for every request built and not answered yet."""
+    requests: tuple[Request, ...]
     """Every request built so far, in stage order (what the model was, or will be, asked)."""
+    next_stage: int
+    """The first stage not built yet (it waits for an answer of ``pending``, or every stage is built)."""
+    n_stages: int
+
+    @property
+    def complete(self) -> bool:
+        """True when every stage was built and every request of it is answered."""
+        return self.next_stage == self.n_stages and not self.pending
 
 
 def plan_sample(
     task: PreparedTask, sample: Sample, stored: Mapping[tuple[str, str], StoredResponse], seed: int,
-    decoding: str = "greedy",
+    decoding: str = "greedy", start: SamplePlan | None = None,
 ) -> SamplePlan:  # fmt: skip
-    """Walk a sample through the stages: build each one whose declared needs are answered; stop at the first
-    stage that waits for an earlier answer. A need that no earlier stage asks for is a bug in the task."""
-    answers: dict[str, str] = {}
+    """Walk a sample through the stages, from where ``start`` left it (or from the first stage): take the stored
+    answers of its pending requests, then build each next stage whose declared needs are answered; stop at the
+    first stage that waits for an answer. A need that no earlier stage asks for is a bug in the task."""
+    answers = dict(start.answers) if start else {}
+    requests = list(start.requests) if start else []
     pending: list[tuple[int, Request]] = []
-    asked: set[str] = set()
-    requests: list[Request] = []
-    for index, stage in enumerate(task.spec.stages):
-        wanted = stage_needs(stage)
+
+    def take(index: int, request: Request) -> None:
+        entry = stored.get((sample.id, request.key))
+        if entry is not None and entry.request == request_identity(request):
+            answers[request.key] = entry.text
+        else:
+            pending.append((index, request))
+
+    for index, request in start.pending if start else ():
+        take(index, request)
+    asked = {r.key for r in requests}
+    index = start.next_stage if start else 0
+    stages = task.spec.stages
+    while index < len(stages):
+        wanted = stage_needs(stages[index])
         undeclared = [k for k in wanted if k not in asked]
         if undeclared:
             raise RuntimeError(f"task {task.spec.name!r}: stage {index + 1} needs {undeclared[0]!r}, "
                                f"which no earlier stage asks for (asked: {sorted(asked)})")  # fmt: skip
         if any(k not in answers for k in wanted):
-            return SamplePlan(answers, pending, complete=False, requests=requests)
-        built = [_decode_as(r, decoding) for r in _build(stage, sample, answers, seed, task.options)]
+            break
+        built = [_decode_as(r, decoding) for r in build_stage(task.spec, index, sample, answers, seed, task.options)]
         requests += built
         for request in built:
             asked.add(request.key)
-            entry = stored.get((sample.id, request.key))
-            if entry is not None and entry.request == request_identity(request):
-                answers[request.key] = entry.text
-            else:
-                pending.append((index, request))
-    return SamplePlan(answers, pending, complete=not pending, requests=requests)
+            take(index, request)
+        index += 1
+    return SamplePlan(sample, answers, tuple(pending), tuple(requests), index, len(stages))
 
 
 PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0, "top_k": 50}
@@ -243,41 +267,47 @@ def _decode_as(request: Request, decoding: str) -> Request:
 
 
 def run_inference(
-    adapter: Any, task: PreparedTask, store: PredictionStore, settings: RunSettings,
+    adapter: Adapter, task: PreparedTask, store: PredictionStore, settings: RunSettings,
     read: Callable[[], Mapping[tuple[str, str], StoredResponse]] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> tuple[dict[str, Any], dict[str, SamplePlan]]:  # fmt: skip
     """Answer every request of every stage that is not stored yet (``read``: every stored answer, default this
-    store's), appending to ``store``; returns timing counts."""
+    store's), appending to ``store``; returns timing counts and this rank's sample plans (by sample id), each
+    built once and continued stage by stage as the answers come in."""
+    read = read or store.read
     stats = new_stats(settings.batch_size)
+    stored = read()
+    plans = {s.id: plan_sample(task, s, stored, settings.seed, settings.decoding) for s in task.samples}
     for index in range(len(task.spec.stages)):
-        stored = read() if read else store.read()
-        requests = [
-            request
-            for sample in task.samples
-            for stage, request in plan_sample(task, sample, stored, settings.seed, settings.decoding).pending
-            if stage == index
-        ]
+        requests = [request for plan in plans.values() for stage, request in plan.pending if stage == index]
+        if not requests:
+            continue
         label = f"{task.spec.name} [{index + 1}/{len(task.spec.stages)}]"
         _answer_batches(adapter, make_batches(requests, stats["batch_size"]), store, stats, settings, label)
-    return stats
+        stored = read()
+        plans = {i: plan_sample(task, p.sample, stored, settings.seed, settings.decoding, start=p)
+                 for i, p in plans.items()}  # fmt: skip
+    return stats, plans
 
 
-def _answer_batches(adapter, batches, store: PredictionStore, stats: dict, settings: RunSettings, label: str) -> None:
+def _answer_batches(adapter: Adapter, batches, store: PredictionStore, stats: dict, settings: RunSettings, label: str) -> None:
     """:func:`lamm_bench.batching.answer_batches` with the run's settings (batch size, prefetch, progress)."""
     answer_batches(adapter, batches, store, stats, identity=request_identity, auto=settings.batch_size == "auto",
                    prefetch=settings.prefetch, progress=settings.progress, label=label)  # fmt: skip
 
 
 def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,
-                        decoding: str = "greedy", asked: dict[str, list[Request]] | None = None):  # fmt: skip
+                        decoding: str = "greedy", asked: dict[str, list[Request]] | None = None,
+                        plans: Mapping[str, SamplePlan] | None = None):  # fmt: skip
     """Assemble each sample's prediction from its stored responses; a sample missing any response is failed.
-    ``asked``, when given, receives each sample's requests (by sample id)."""
+    ``plans``: samples already planned in this run (continued, not rebuilt); ``asked``, when given, receives each
+    sample's requests (by sample id)."""
     predictions: dict[str, Any] = {}
     failed: set[str] = set()
+    plans = plans or {}
     for sample in task.all_samples:
-        plan = plan_sample(task, sample, done, seed, decoding)
+        plan = plan_sample(task, sample, done, seed, decoding, start=plans.get(sample.id))
         if asked is not None:
-            asked[sample.id] = plan.requests
+            asked[sample.id] = list(plan.requests)
         if plan.complete:
             predictions[sample.id] = task.spec.assemble(sample, plan.answers)
         else:
@@ -325,7 +355,7 @@ def _relative(path: str, root: Path) -> str:
 
 
 def evaluate_task(
-    adapter, model_info: ModelInfo | Mapping[str, Any], task: PreparedTask, settings: RunSettings
+    adapter: Adapter, model_info: ModelInfo | Mapping[str, Any], task: PreparedTask, settings: RunSettings
 ) -> TaskResult | None:
     """Run (or resume) one task and, on rank 0, score it and write its result (other ranks return None)."""
     rank, world = distributed.rank_and_world()
@@ -333,13 +363,14 @@ def evaluate_task(
         model_info = ModelInfo.from_json(model_info)
     model_name, model_fp = model_info.name, model_info.fingerprint
     store = store_for(settings, model_name, model_fp, task, rank)
-    stats = run_inference(adapter, task, store, settings, lambda: read_all_ranks(settings, model_name, model_fp, task))
+    stats, plans = run_inference(adapter, task, store, settings,
+                                 lambda: read_all_ranks(settings, model_name, model_fp, task))  # fmt: skip
     distributed.barrier()
     if rank != 0:
         return None  # rank 0 reads every rank's store, scores and writes
     done = read_all_ranks(settings, model_name, model_fp, task)
     asked: dict[str, list[Request]] = {}
-    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked)
+    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked, plans)
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
                     task.spec.name, len(failed), len(task.all_samples))

@@ -97,8 +97,10 @@ class TaskSpec:
     """Meta files relative to the data root; more than one means a pooled task (ids ``<stem>:<id>``)."""
     required_fields: Mapping[str, type | tuple[type, ...]]
     """Fields every record must have (besides ``image``/``pcl`` and ``query``), with their types."""
-    system_message: str
-    """The LAMM system message, verbatim."""
+    system_message: str | Mapping[str, str]
+    """The LAMM system message, verbatim; for a pooled task whose meta files have different ones (binary-loc), a
+    mapping from meta-file stem (``Sample.source``) to its message. Stated only here: the runner stamps it on every
+    request a stage builds (:meth:`system_for`), and the task fingerprint holds it."""
     stages: tuple[Stage, ...]
     """The request plan, run stage by stage over all samples."""
     score_sample: Callable[[Sample, Any], SampleScore]
@@ -140,6 +142,12 @@ class TaskSpec:
     judge: JudgeSetting | None = None
     """For the tasks the LAMM paper's GPT metric covers: how it judges them. A variant made with
     ``dataclasses.replace`` inherits it, so a variant the metric does not cover sets ``judge=None``."""
+
+    def system_for(self, source: str) -> str:
+        """The system message of a sample from meta file ``source`` (its stem, ``Sample.source``)."""
+        if isinstance(self.system_message, str):
+            return self.system_message
+        return self.system_message[source]
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""

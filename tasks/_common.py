@@ -19,36 +19,31 @@ CHEF_LONG = GenerationSettings(max_new_tokens=256, stop=CHEF_STOP)
 """ChEF recipes with ``max_new_tokens: 256`` (ScienceQA, AI2D, FSC147, locating) and the CoT step."""
 
 
-def single_request(
-    system: str,
-    generation: GenerationSettings = PAPER_2D,
-    options: Sequence[str] = (),
-    protocol: str = "paper",
-) -> Stage:
+def single_request(generation: GenerationSettings = PAPER_2D, options: Sequence[str] = ()) -> Stage:
     """A one-request plan: the record's query, as is."""
 
     def stage(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        return [make_request(sample, system, sample.query, "", generation, seed, protocol, options=options)]
+        return [make_request(sample, sample.query, "", generation, seed, options=options)]
 
     return stage
 
 
-def two_step_vqa(system: str, generation: GenerationSettings = PAPER_2D) -> tuple[Stage, Stage]:
+def two_step_vqa(generation: GenerationSettings = PAPER_2D) -> tuple[Stage, Stage]:
     """The paper's VQA plan: generate a reasoning from the query, then ask again with
     ``query + reasoning + " ###\\nANSWER:"`` for the option (``inference_2d.py: vqa_response``)."""
 
     def reasoning(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-        return [make_request(sample, system, sample.query, "reasoning", generation, seed)]
+        return [make_request(sample, sample.query, "reasoning", generation, seed)]
 
     @needs("reasoning")
     def answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         text = sample.query + previous["reasoning"] + " ###\nANSWER:"
-        return [make_request(sample, system, text, "answer", generation, seed)]
+        return [make_request(sample, text, "answer", generation, seed)]
 
     return reasoning, answer
 
 
-def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tuple[Stage]:
+def chef_cot_vqa(generation: GenerationSettings = CHEF_LONG) -> tuple[Stage]:
     """ChEF's CoT plan (``CoT: True`` recipes), exactly as ``OpenGVLab/LAMM@d01093c`` runs it for LAMM.
 
     ``InstructionHandler.generate_CoT_query`` asks ``question + "\\nLet's think step by step."`` (256 tokens);
@@ -67,8 +62,8 @@ def chef_cot_vqa(system: str, generation: GenerationSettings = CHEF_LONG) -> tup
 
     def cot_and_answer(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
         return [
-            make_request(sample, system, sample.query + "\nLet's think step by step.", "cot", CHEF_LONG, seed, "chef"),
-            make_request(sample, system, sample.query, "answer", generation, seed, "chef"),
+            make_request(sample, sample.query + "\nLet's think step by step.", "cot", CHEF_LONG, seed),
+            make_request(sample, sample.query, "answer", generation, seed),
         ]
 
     return (cot_and_answer,)
@@ -81,19 +76,18 @@ def assemble_cot(sample: Sample, responses: Mapping[str, str]) -> str:
 
 def make_request(
     sample: Sample,
-    system: str,
     text: str,
     key: str,
     generation: GenerationSettings,
     seed: int,
-    protocol: str = "paper",
     options: Sequence[str] = (),
 ) -> Request:
-    """A ``generate`` request for a sample, carrying its media."""
+    """A ``generate`` request for a sample, carrying its media. The system message and the protocol are the
+    task's: the runner stamps them (``runner.build_stage``), so a stage never states them again."""
     return Request(
         sample_id=sample.id,
         kind="generate",
-        system=system,
+        system=None,
         text=text,
         images=sample.images,
         point_cloud=sample.point_cloud,
@@ -101,7 +95,6 @@ def make_request(
         generation=generation,
         key=key,
         seed=seed,
-        protocol=protocol,
     )
 
 

@@ -69,7 +69,7 @@ CELEBA_SMILE = TaskSpec(
     meta_files=(SMILE_META,),
     required_fields={"attr": str},
     system_message=FFC_SYS,
-    stages=(single_request(FFC_SYS, PAPER_2D),),
+    stages=(single_request(PAPER_2D),),
     score_sample=score_smile,
     aggregate=accuracy,
     primary_terms=mean_of("correct"),
@@ -89,7 +89,7 @@ CELEBA_HAIR = dataclasses.replace(
     label_set=labels_of("attr"),
 )
 
-_CHEF_STAGES = (single_request(FFC_SYS, CHEF_DEFAULT, protocol="chef"),)
+_CHEF_STAGES = (single_request(CHEF_DEFAULT),)
 
 CELEBA_SMILE_CHEF = dataclasses.replace(
     CELEBA_SMILE,

@@ -42,7 +42,7 @@ CIFAR10 = TaskSpec(
     meta_files=("2D_Benchmark/meta_file/Classification_CIFAR10.json",),
     required_fields={"label": str},
     system_message=CLASSIFICATION_SYS,
-    stages=(single_request(CLASSIFICATION_SYS, options=CIFAR10_LABELS),),
+    stages=(single_request(options=CIFAR10_LABELS),),
     score_sample=score_classification,
     aggregate=accuracy,
     primary_terms=mean_of("correct"),
@@ -62,8 +62,7 @@ def chef_prompt(sample: Sample, seed: int) -> str:
 
 
 def _chef_stage(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-    return [make_request(sample, CLASSIFICATION_SYS, chef_prompt(sample, seed), "", CHEF_DEFAULT, seed, "chef",
-                         options=CIFAR10_LABELS)]  # fmt: skip
+    return [make_request(sample, chef_prompt(sample, seed), "", CHEF_DEFAULT, seed, options=CIFAR10_LABELS)]
 
 
 def score_classification_chef(sample: Sample, prediction: str) -> SampleScore:

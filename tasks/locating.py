@@ -7,8 +7,8 @@ image, the box spanned by the 14 joints (pixels), points scaled by the image siz
 ``Binary-Loc = (correct VOC objects + correct LSP images) / (VOC objects + LSP images)``, which is ``accuracy``
 of ``binary-loc`` (per-file ``accuracy_voc2012``/``accuracy_lsp`` beside it); ChEF reports each file separately
 (``locating-voc2012-chef``, ``locating-lsp-chef``, 256 tokens). System messages: ``LOCATING_SYS`` for VOC,
-``HUMANLOCATING_SYS`` for LSP; the pooled task's ``system_message`` names the VOC one, while each request
-carries its own file's message. Field checks that differ per file (``object`` vs ``gt_joints``) happen when the
+``HUMANLOCATING_SYS`` for LSP: the pooled task's ``system_message`` maps each file to its own
+(``locating_task2sysmsg``). Field checks that differ per file (``object`` vs ``gt_joints``) happen when the
 requests are built and when scoring, since a pooled task has one set of required fields.
 """
 
@@ -37,18 +37,13 @@ VOC_STEM = "Locating_VOC2012"
 LSP_STEM = "Locating_LSP"
 
 
-def system_for(sample: Sample) -> str:
-    """The LAMM locating system message of the sample's meta file (``locating_task2sysmsg``)."""
-    return HUMANLOCATING_SYS if sample.source == LSP_STEM else LOCATING_SYS
-
-
 def _pooled_stage(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
     # Check the file's own ground-truth field before any request is sent (the loader checks none for a pool).
     if sample.source == LSP_STEM:
         lsp_joints(sample)
     else:
         voc_objects(sample)
-    return [make_request(sample, system_for(sample), sample.query, "", PAPER_2D, seed)]
+    return [make_request(sample, sample.query, "", PAPER_2D, seed)]
 
 
 def _score(sample: Sample, prediction: str, counts: Mapping[str, int]) -> SampleScore:
@@ -111,7 +106,7 @@ BINARY_LOC = TaskSpec(
     modality="2d",
     meta_files=(f"{META_DIR}{VOC_STEM}.json", f"{META_DIR}{LSP_STEM}.json"),
     required_fields={},
-    system_message=LOCATING_SYS,
+    system_message={VOC_STEM: LOCATING_SYS, LSP_STEM: HUMANLOCATING_SYS},
     stages=(_pooled_stage,),
     score_sample=score_pooled,
     aggregate=aggregate_pooled,
@@ -130,7 +125,7 @@ LOCATING_VOC2012_CHEF = TaskSpec(
     meta_files=(f"{META_DIR}{VOC_STEM}.json",),
     required_fields={"object": list},
     system_message=LOCATING_SYS,
-    stages=(single_request(LOCATING_SYS, CHEF_LONG, protocol="chef"),),
+    stages=(single_request(CHEF_LONG),),
     score_sample=score_voc_chef,
     aggregate=aggregate_single,
     primary_terms=ratio_of("correct", "total"),
@@ -147,7 +142,7 @@ LOCATING_LSP_CHEF = TaskSpec(
     meta_files=(f"{META_DIR}{LSP_STEM}.json",),
     required_fields={"gt_joints": list},
     system_message=HUMANLOCATING_SYS,
-    stages=(single_request(HUMANLOCATING_SYS, CHEF_LONG, protocol="chef"),),
+    stages=(single_request(CHEF_LONG),),
     score_sample=score_lsp,
     aggregate=aggregate_single,
     primary_terms=ratio_of("correct", "total"),

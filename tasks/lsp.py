@@ -39,7 +39,7 @@ def joint_query(sample: Sample, joint: str) -> str:
 
 
 def _joint_requests(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
-    return [make_request(sample, KEYPOINTS_DET_SYS, joint_query(sample, j), j, PAPER_2D, seed) for j in LSP_JOINTS]
+    return [make_request(sample, joint_query(sample, j), j, PAPER_2D, seed) for j in LSP_JOINTS]
 
 
 def assemble_joints(sample: Sample, responses: Mapping[str, str]) -> dict[str, str]:

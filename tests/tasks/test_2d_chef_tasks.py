@@ -14,6 +14,7 @@ import pytest
 from cli_helpers import run_cli
 from lamm_bench import registry
 from lamm_bench.data import load_samples
+from lamm_bench.runner import build_stage
 from lamm_bench.tasks import _sysmsg
 from test_2d_tasks import BOX, COUNTS, HAIR, SMILE, SVT_ANSWERS, make_root, records, score
 
@@ -32,8 +33,8 @@ def test_chef_requests_are_greedy_chef_requests_with_recipe_budgets(name, mini_r
     spec = registry.get_task(name)
     samples, _ = load_samples(spec, mini_root)
     previous: dict[str, str] = {}
-    for stage in spec.stages:
-        for request in stage(samples[0], previous, 0):
+    for index in range(len(spec.stages)):
+        for request in build_stage(spec, index, samples[0], previous, 0):
             assert request.protocol == "chef" and not request.generation.do_sample
             assert request.system == spec.system_message
             previous[request.key] = "step."
@@ -47,8 +48,8 @@ def test_chef_cot_and_answer_are_independent_requests_as_in_d01093c(name, mini_r
     spec = registry.get_task(name)
     assert spec.version == "2"
     samples, _ = load_samples(spec, mini_root)
-    [stage] = spec.stages  # nothing waits for the CoT
-    cot, answer = stage(samples[0], {}, 0)
+    assert len(spec.stages) == 1  # nothing waits for the CoT
+    cot, answer = build_stage(spec, 0, samples[0], {}, 0)
     assert (cot.key, cot.text) == ("cot", samples[0].query + "\nLet's think step by step.")
     assert (answer.key, answer.text) == ("answer", samples[0].query)
     for request in (cot, answer):

@@ -15,6 +15,7 @@ from PIL import Image
 from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
+from lamm_bench.runner import build_stage
 from lamm_bench.scoring import score_predictions
 from lamm_bench.tasks import _sysmsg
 
@@ -130,8 +131,8 @@ def test_ai2d_plan_and_cascade(tmp_path):
     # second: only the wrong option's text appears, so no branch decides (wrong, and counted unparsed)
     assert outcome.paper_value == 50.0 and outcome.unparsed == 1
     spec = registry.get_task("ai2d")
-    [first] = spec.stages[0](samples[0], {}, 0)
-    [second] = spec.stages[1](samples[0], {"reasoning": "R"}, 0)
+    [first] = build_stage(spec, 0, samples[0], {}, 0)
+    [second] = build_stage(spec, 1, samples[0], {"reasoning": "R"}, 0)
     assert first.text == samples[0].query and second.text == samples[0].query + "R ###\nANSWER:"
     assert spec.assemble(samples[0], {"reasoning": "R", "answer": " (B)"}) == "R\n The answer is  (B)"
     assert first.system == _sysmsg.VQA_SYS and first.generation.max_new_tokens == 400
@@ -275,7 +276,7 @@ def lsp_root(tmp_path_factory) -> Path:
 def test_lsp_requests_follow_the_reference_joint_order(lsp_root):
     spec = registry.get_task("lsp")
     samples, _ = load_samples(spec, lsp_root)
-    requests = spec.stages[0](samples[0], {}, 0)
+    requests = build_stage(spec, 0, samples[0], {}, 0)
     assert [r.key for r in requests][:3] == ["right ankle", "right knee", "right hip"]
     assert [r.key for r in requests][-2:] == ["neck", "head top"] and len(requests) == 14
     assert requests[0].text == "Where is the right ankle key point?"
@@ -318,7 +319,7 @@ def test_binary_loc_pools_voc_objects_and_lsp_images(lsp_root):
     assert m["accuracy_voc2012"] == 25.0 and m["accuracy_lsp"] == 50.0
     assert outcome.unparsed == 1
     spec = registry.get_task("binary-loc")
-    systems = {s.source: spec.stages[0](s, {}, 0)[0].system for s in samples}
+    systems = {s.source: build_stage(spec, 0, s, {}, 0)[0].system for s in samples}
     assert systems == {"Locating_VOC2012": _sysmsg.LOCATING_SYS, "Locating_LSP": _sysmsg.HUMANLOCATING_SYS}
 
 
@@ -339,6 +340,6 @@ def test_binary_loc_checks_each_files_ground_truth(tmp_path):
     root = make_root(tmp_path, {"Locating_VOC2012": voc, "Locating_LSP": records("lsp_loc", [{"gt_joints": JOINTS}])})
     spec = registry.get_task("binary-loc")
     samples, _ = load_samples(spec, root)
-    assert spec.stages[0](samples[1], {}, 0)[0].system == _sysmsg.HUMANLOCATING_SYS
+    assert build_stage(spec, 0, samples[1], {}, 0)[0].system == _sysmsg.HUMANLOCATING_SYS
     with pytest.raises(UserError, match="Locating_VOC2012: sample Locating_VOC2012:0: needs an 'object' list"):
-        spec.stages[0](samples[0], {}, 0)
+        build_stage(spec, 0, samples[0], {}, 0)
