@@ -30,8 +30,7 @@ from pathlib import Path
 
 from lamm_bench import registry
 from lamm_bench.data import load_samples
-from lamm_bench.demo.synthetic import write_mini_2d
-from lamm_bench.demo.synthetic3d import write_mini_3d
+from lamm_bench.demo.build import build_lamm_mini
 from lamm_bench.metrics import caption
 from lamm_bench.parsing import lexicon, synonyms
 from lamm_bench.model_adapters.dummy import DummyAdapter
@@ -66,8 +65,7 @@ def sample_counts(scale: float = 1.0) -> dict[str, int]:
 
 def build_root(root: Path, scale: float = 1.0) -> dict[str, int]:
     """Write the full-size fixture under ``root``; returns records per meta file."""
-    write_mini_2d(root, n=24)
-    write_mini_3d(root)
+    build_lamm_mini(root, list(registry.builtin_tasks().values()), scale=0.48)  # 24 records a 2D file, 14 a 3D one
     counts = sample_counts(scale)
     for meta in sorted(root.glob("*_Benchmark/meta_file/*.json")):
         if meta.stem not in counts:

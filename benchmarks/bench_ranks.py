@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "adapters
 
 import tiny_lamm  # noqa: E402
 
-from lamm_bench.demo.synthetic import write_mini_2d  # noqa: E402
+from lamm_bench import registry  # noqa: E402
+from lamm_bench.demo.build import build_lamm_mini  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -55,7 +56,8 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lamm-ranks-"))
     models = tiny_lamm.build_tiny_lamm(work / "models")
-    data = write_mini_2d(work / "data", n=args.samples)
+    data = work / "data"
+    build_lamm_mini(data, [registry.get_task("ucmerced")], scale=args.samples / 50)  # lamm-mini writes 50 at 1.0
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     one, two = [], []
     for repeat in range(args.repeats):

@@ -34,7 +34,7 @@ from bench_full_scoring import sample_counts  # noqa: E402
 
 from lamm_bench import registry  # noqa: E402
 from lamm_bench.data import load_samples  # noqa: E402
-from lamm_bench.demo.synthetic import write_mini_2d  # noqa: E402
+from lamm_bench.demo.build import build_lamm_mini  # noqa: E402
 from lamm_bench.results import TaskResult, result_paths  # noqa: E402
 
 TASKS = {"cifar10": "Classification_CIFAR10", "voc2012": "Detection_VOC2012", "scienceqa": "VQA_SQAimage",
@@ -59,7 +59,7 @@ def fake_row(spec, sample, new_id: str, media: str, rng: random.Random) -> dict:
 def build(root: Path, scale: float) -> tuple[Path, Path, int]:
     """Data root and leaderboard folder with two models' results; returns them and the sample total."""
     data, out = root / "data", root / "lb"
-    write_mini_2d(data, n=24)
+    build_lamm_mini(data, [registry.get_task(task) for task in TASKS], scale=0.48)  # 24 records a meta file
     counts, template, total = sample_counts(scale), json.loads(TEMPLATE.read_text()), 0
     for task, stem in TASKS.items():
         spec = registry.get_task(task)

@@ -1,4 +1,4 @@
-"""Shared fixtures: the offline environment and the mini LAMM data root (2D and 3D)."""
+"""Shared fixtures: the offline environment and the mini LAMM data root (lamm-mini at a small scale, 2D and 3D)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+MINI_SCALE = 0.12
+"""lamm-mini at this scale has 6 records in each 2D meta file and 4 in each 3D one (a few seconds to write)."""
+
+
 @pytest.fixture(scope="session")
 def mini_root(tmp_path_factory) -> Path:
-    """A mini LAMM data root (2D, and 3D when available), shared read-only by the session's tests."""
-    from lamm_bench.demo.synthetic import write_mini_2d
-    from lamm_bench.demo.synthetic3d import write_mini_3d
+    """lamm-mini (seed 0) at :data:`MINI_SCALE`, every 2D and 3D meta file, written once by its real builder and
+    shared read-only by the session's tests."""
+    from lamm_bench import registry
+    from lamm_bench.demo.build import build_lamm_mini
 
     root = tmp_path_factory.mktemp("lamm_data")
-    write_mini_2d(root)
-    write_mini_3d(root)
+    build_lamm_mini(root, list(registry.builtin_tasks().values()), scale=MINI_SCALE)
     return root

@@ -2,8 +2,8 @@
 exactly the token sequence of the LAMM inference code that produced the published tables (``97cdc1c``).
 
 ``tests/fixtures/lamm_paper_layouts.json`` holds what the reference's own ``generate_conversation_text`` and
-``prepare_generation_embedding`` built for the first record of each mini-benchmark meta file (how it was derived
-is written in the file). Here the real runner drives the ``lamm`` adapter (tiny weights, real SentencePiece
+``prepare_generation_embedding`` built for one record of each meta file, and those records (how it was derived is
+written in the file). Here the real runner drives the ``lamm`` adapter (tiny weights, real SentencePiece
 tokenizer) over the same records, with the decoder stubbed to give the same reply, and every layout that reaches
 the decoder must be ``<s>`` + the reference's head segment + its visual slots + its tail segment, each segment
 tokenized on its own.
@@ -23,9 +23,10 @@ pytest.importorskip("open_clip")
 pytest.importorskip("peft")
 pytest.importorskip("trimesh")
 
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
 import lamm_bench  # noqa: E402
-from lamm_bench.demo.synthetic import write_mini_2d  # noqa: E402
-from lamm_bench.demo.synthetic3d import write_mini_3d  # noqa: E402
 from lamm_bench.model_adapters.lamm import decode  # noqa: E402
 from lamm_bench.model_adapters.lamm.adapter import LammAdapter  # noqa: E402
 from lamm_bench.registry import resolve_tasks  # noqa: E402
@@ -46,9 +47,20 @@ def root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
+    """The golden's records in a data root, with placeholder media: the visual features are stubbed, so only the
+    records' text reaches the layouts."""
     folder = tmp_path_factory.mktemp("mini_golden")
-    write_mini_2d(folder, n=1)
-    write_mini_3d(folder)  # three scenes; the 3D runs take the first (--limit 1)
+    for meta_file, records in GOLDEN["records"].items():
+        path = folder / meta_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(records), encoding="utf-8")
+        for record in records:
+            media = path.parent.parent / record.get("image", record.get("pcl", ""))
+            media.parent.mkdir(parents=True, exist_ok=True)
+            if "image" in record:
+                Image.new("RGB", (64, 96), (255, 255, 255)).save(media)
+            else:
+                np.save(media, np.zeros((64, 6), dtype=np.float32))
     return folder
 
 

@@ -14,7 +14,6 @@ PACKAGES = {"lamm_bench": "lamm_bench", "tasks": "lamm_bench.tasks", "model_adap
 KNOWN: dict[tuple[str, str], str] = {
     ("demo/sources2d.py", "lamm_bench.tasks._sysmsg"): "lamm-mini's records ask the tasks' own questions",
     ("demo/sources3d.py", "lamm_bench.tasks._lamm3d"): "lamm-mini's records ask the tasks' own questions",
-    ("demo/synthetic3d.py", "lamm_bench.tasks._lamm3d"): "the synthetic fixtures ask the tasks' own questions",
     ("demo/tiny_base.py", "lamm_bench.tasks._lamm3d"): "the tiny tokenizer's corpus reads the tasks' prompt texts",
     ("demo/tiny_base.py", "lamm_bench.tasks._sysmsg"): "the tiny tokenizer's corpus reads the tasks' prompt texts",
 }

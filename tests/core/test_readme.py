@@ -1,5 +1,6 @@
 """The README's code examples run as written (so the quick start and the extension guides tell the truth)."""
 
+import json
 import re
 from pathlib import Path
 
@@ -20,10 +21,13 @@ def test_echo_adapter_example_runs(mini_root, tmp_path):
     exec(compile(_block("# model_adapters/echo.py"), "README-echo", "exec"), namespace)
     adapter = namespace["EchoAdapter"]({"prefix": "Surely a"})
     assert namespace["ADAPTERS"] == {"echo": "lamm_bench.model_adapters.echo:EchoAdapter"}
-    [result] = lamm_bench.evaluate(adapter, "cifar10", data_root=mini_root, out_dir=tmp_path, name="echo")
-    # the echo answers "Surely a <first option>" = "airplane": right exactly for the airplane images
-    labels = ["airplane", "automobile", "bird", "cat", "deer", "dog"]
-    assert result["paper_metric"]["value"] == 100 * labels.count("airplane") / len(labels)
+    [result] = lamm_bench.evaluate(adapter, "ucmerced", data_root=mini_root, out_dir=tmp_path, name="echo")
+    # the echo answers "Surely a <first option>", the first of the data's labels in sorted order ("four" in
+    # lamm-mini's six UCMerced records: two, three, three, four, four, four): right exactly for those images
+    meta = mini_root / "2D_Benchmark/meta_file/Fine-grained_Classification_UCMerced.json"
+    labels = [record["label"] for record in json.loads(meta.read_text())]
+    assert labels == ["two", "three", "three", "four", "four", "four"]
+    assert result["paper_metric"]["value"] == 100 * labels.count("four") / len(labels) == 50.0
 
 
 def test_add_a_task_example_runs(mini_root, tmp_path):

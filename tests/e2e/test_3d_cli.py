@@ -1,4 +1,4 @@
-"""The 3D tasks through the installed ``lamm-bench`` command, on the synthetic mini 3D root, as a user runs them."""
+"""The 3D tasks through the installed ``lamm-bench`` command, on lamm-mini's 3D files, as a user runs them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from lamm_bench.demo.synthetic3d import write_mini_3d
 
 CLI = Path(sys.executable).parent / "lamm-bench"
 
@@ -26,10 +24,9 @@ def score(task: str, predictions: Path, root: Path) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("mini3d")
-    write_mini_3d(path, seed=0)
-    return path
+def root(mini_root) -> Path:
+    """lamm-mini at the session's small scale: 4 records in each 3D meta file."""
+    return mini_root
 
 
 def _box(values) -> str:
@@ -77,7 +74,7 @@ def test_run_dummy_on_lamm3d_matches_score(root, tmp_path):
     done = lamm_bench("run", "--model", "dummy", "--task", "lamm3d,lamm3d-chef", "--data-root", str(root),
                       "--out", str(out), "--no-progress")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    counts = {"scannet-det": 3, "scanrefer": 4, "scanqa": 6}
+    counts = {"scannet-det": 4, "scanrefer": 4, "scanqa": 4}  # 30 test records x 0.12 in each file
     for name in ("scannet-det", "scanrefer", "scanqa", "scannet-det-chef", "scanrefer-chef", "scanqa-chef"):
         result = json.loads((out / "results/dummy" / f"{name}.json").read_text())
         assert result["task"]["protocol"] == ("chef" if name.endswith("-chef") else "paper")
@@ -95,6 +92,6 @@ def test_run_dummy_on_lamm3d_matches_score(root, tmp_path):
         assert report["metrics"] == result["metrics"]
     # the dummy's answers hold 2D boxes only: no 3D box can be read from them
     detection = json.loads((out / "results/dummy/scannet-det.json").read_text())
-    assert detection["unparsed"] == 3 and detection["paper_metric"]["value"] == 0.0
+    assert detection["unparsed"] == 4 and detection["paper_metric"]["value"] == 0.0
     scanqa = json.loads((out / "results/dummy/scanqa.json").read_text())
     assert scanqa["task"]["settings"]["letters"] == "ABCDEF"

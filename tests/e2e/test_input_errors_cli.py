@@ -46,7 +46,9 @@ def test_a_meta_file_without_records_is_exit_2_naming_it(root, tmp_path, command
 
 
 def _corrupt(root: Path) -> dict[str, Path]:
-    """Break one file of each kind the issue names; returns them by kind."""
+    """Break one file of each kind the issue names; returns them by kind. (In lamm-mini each 3D meta file has
+    scenes of its own: Detection_ScanNet 0000-0003, VG_ScanRefer 2000-2001, VQA_ScanQA_multiplechoice 4000-4001, two
+    records each.)"""
     import numpy as np
 
     bench2d, pcls = root / "2D_Benchmark", root / "3D_Benchmark/scannet_pcls"
@@ -54,8 +56,8 @@ def _corrupt(root: Path) -> dict[str, Path]:
         "png": bench2d / "cifar10_images/0.png",
         "missing": bench2d / "svt_images/1.png",
         "npy": pcls / "scene0000_00_vert.npy",
-        "narrow": pcls / "scene0001_00_vert.npy",
-        "nan": pcls / "scene0002_00_vert.npy",
+        "narrow": pcls / "scene4001_00_vert.npy",
+        "nan": pcls / "scene2001_00_vert.npy",
     }
     files["png"].write_text("not a picture")
     files["missing"].unlink()
@@ -70,7 +72,8 @@ def _corrupt(root: Path) -> dict[str, Path]:
 def test_data_check_passes_the_pristine_mini_root(root):
     proc = run_cli("data", "check", "--data-root", str(root), "--workers", "2")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "bad media" not in proc.stdout and "decoded 69 media files" in proc.stdout
+    # 13 2D meta files of 6 records, an image each; 4 + 2 + 2 scenes of the 3D meta files
+    assert "bad media" not in proc.stdout and "decoded 86 media files" in proc.stdout
 
 
 def test_data_check_decodes_media_and_names_each_bad_file_with_its_record(root):

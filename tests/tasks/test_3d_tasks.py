@@ -1,4 +1,4 @@
-"""The LAMM 3D tasks end to end below the runner: system messages, the mini 3D root, requests, scoring."""
+"""The LAMM 3D tasks end to end below the runner: system messages, lamm-mini's 3D files, requests, scoring."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 
 from lamm_bench import registry
 from lamm_bench.data import load_samples
+from lamm_bench.demo import scenes3d
+from lamm_bench.demo.build import build_lamm_mini
 from lamm_bench.errors import UserError
 from lamm_bench.metrics import higher_is_better
-from lamm_bench.demo.synthetic3d import MINI_SCENES, write_mini_3d
 from lamm_bench.records import Sample
 
 PAPER = ("scannet-det", "scanrefer", "scanqa")
@@ -58,10 +59,9 @@ EXPECTED_SYSTEM = {
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("lamm3d")
-    write_mini_3d(path, seed=0)
-    return path
+def root(mini_root) -> Path:
+    """lamm-mini at the session's small scale: 4 records in each 3D meta file."""
+    return mini_root
 
 
 def task(name):
@@ -95,40 +95,40 @@ def test_spec_basics(name):
         higher_is_better(metric)  # every reported metric has a registered direction
 
 
-# ---------------------------------------------------------------- mini 3D root
+# ---------------------------------------------------------------- lamm-mini's 3D files
 
 
 def test_mini_root_loads_for_every_task(root):
-    assert len(samples("scannet-det", root)) == len(MINI_SCENES)
+    assert len(samples("scannet-det", root)) == 4  # 30 test scenes x 0.12
     refer = samples("scanrefer", root)
     qa = samples("scanqa-chef", root)
     assert refer[0].id == "vg0" and refer[0].source == "VG_ScanRefer"
-    assert any(len(s.target["gt_choices"]) == 6 and s.target["gt_choice"] == 5 for s in qa)
+    assert any(len(s.target["gt_choices"]) == 6 for s in qa)  # "how many objects": options 1 to 6, so F is offered
     for s in refer + qa:
         assert Path(s.point_cloud).is_absolute() and Path(s.point_cloud).is_file()
         assert "pcl" not in s.target and "query" not in s.target
 
 
-def test_mini_gt_boxes_contain_their_primitives(root):
+def test_mini_gt_boxes_contain_their_objects(root):
     for sample in samples("scannet-det", root):
         points = np.load(sample.point_cloud)
-        assert points.shape[1] == 6 and points.shape[0] <= 20_000
-        assert points[:, 3:].min() >= 0 and points[:, 3:].max() <= 255
-        scene = Path(sample.point_cloud).name.removesuffix("_vert.npy")
-        primitives = MINI_SCENES[scene]
         objects = sample.target["object"]
-        assert [o["label"] for o in objects] == [p.label for p in primitives]
+        # the cloud is the floor's points, then each object's, in the order of the ground truth
+        assert points.shape == (scenes3d.FLOOR_POINTS + len(objects) * scenes3d.OBJECT_POINTS, 6)
+        assert points[:, 3:].min() >= 0 and points[:, 3:].max() <= 255
+        assert {o["label"] for o in objects} <= set(scenes3d.LABELS)
         xyz = points[:, :3].astype(np.float64)
         covered = np.zeros(len(xyz), dtype=bool)
-        for obj, prim in zip(objects, primitives):
+        for k, obj in enumerate(objects):
             c, s = np.array(obj["bbox"][:3]), np.array(obj["bbox"][3:])
             inside = np.all(np.abs(xyz - c) <= s / 2 + 1e-5, axis=1)  # float32 storage: 1e-5 slack
-            assert inside.sum() >= prim.points, obj["label"]
-            np.testing.assert_allclose(s, prim.size, atol=1e-3)
+            start = scenes3d.FLOOR_POINTS + k * scenes3d.OBJECT_POINTS
+            assert inside[start : start + scenes3d.OBJECT_POINTS].all(), obj["label"]  # all of the object is in its box
             covered |= inside
-        above_floor = xyz[:, 2] > -0.04
-        assert covered[above_floor].all()  # every object point is inside some ground-truth box
-        assert not covered[~above_floor].all()  # and the floor is not all boxed
+        floor = xyz[:, 2] < scenes3d.FLOOR_TOP + 0.001
+        assert floor.sum() == scenes3d.FLOOR_POINTS
+        assert covered[~floor].all()  # every object point is inside some ground-truth box
+        assert not covered[floor].any()  # and no floor point is
 
 
 def _digest(path: Path) -> str:
@@ -136,10 +136,11 @@ def _digest(path: Path) -> str:
 
 
 def test_mini_root_is_deterministic(tmp_path, root):
-    write_mini_3d(tmp_path / "a", seed=0)
-    write_mini_3d(tmp_path / "b", seed=1)
-    assert _digest(tmp_path / "a") == _digest(root)
-    assert _digest(tmp_path / "b") != _digest(root)
+    tasks = [task(name) for name in PAPER]
+    build_lamm_mini(tmp_path / "a", tasks, seed=0, scale=0.12)
+    build_lamm_mini(tmp_path / "b", tasks, seed=1, scale=0.12)
+    assert _digest(tmp_path / "a/3D_Benchmark") == _digest(root / "3D_Benchmark")
+    assert _digest(tmp_path / "b/3D_Benchmark") != _digest(root / "3D_Benchmark")
 
 
 # ---------------------------------------------------------------- requests
@@ -182,15 +183,21 @@ def _box_text(objects, labels=True):
 def test_scannet_scores_a_perfect_answer(root):
     paper, chef = task("scannet-det"), task("scannet-det-chef")
     scores_p, scores_c = [], []
-    for sample in samples("scannet-det", root):
+    # lamm-mini's scenes (airplane, ant, nut, ball) and one ScanNet object whose label, "garbagebin", has no WordNet
+    # entry and never matches in either protocol (protocol §9)
+    garbage = Sample(id="g", source="Detection_ScanNet", query="q",
+                     target={"object": [{"label": "garbagebin", "bbox": [1.0, 1.0, 0.3, 0.4, 0.4, 0.6]}]})  # fmt: skip
+    scored = [*samples("scannet-det", root), garbage]
+    for sample in scored:
         answer = _box_text(sample.target["object"])
         scores_p.append(paper.score_sample(sample, answer))
         scores_c.append(chef.score_sample(sample, answer))
-    # 10 objects; "garbagebin" has no WordNet entry and never matches in either protocol (protocol §9)
-    assert paper.aggregate(scores_p)["recall_reference@0.5"] == pytest.approx(90.0)
-    assert chef.aggregate(scores_c)["recall_reference@0.5"] == pytest.approx(90.0)
+    n = sum(len(s.target["object"]) for s in scored)
+    assert n == 18  # 3 + 5 + 4 + 5 objects in lamm-mini's four scenes, and the garbage bin
+    assert paper.aggregate(scores_p)["recall_reference@0.5"] == pytest.approx(100 * 17 / 18)
+    assert chef.aggregate(scores_c)["recall_reference@0.5"] == pytest.approx(100 * 17 / 18)
     assert paper.aggregate(scores_p)["recall_without_category@0.5"] == 100.0
-    assert paper.aggregate(scores_p)["precision@0.25"] == pytest.approx(90.0)
+    assert paper.aggregate(scores_p)["precision@0.25"] == pytest.approx(100 * 17 / 18)
     assert paper.aggregate(scores_p)["unparsed_rate"] == 0.0
 
 
