@@ -104,14 +104,27 @@ def data_files(data_root: Path) -> list[Path]:
                   for p in root.glob(pattern))  # fmt: skip
 
 
+FORMER_3D_TEXTS = {
+    "MINI_LICENCE": "MIT",
+    "MINI_SOURCE": "rooms furnished with pyvista's example meshes (airplane, ant, nut, sphere .ply)",
+}
+"""Two texts that ``tasks/_lamm3d.py`` held (lamm-mini's 3D source notes, now in the demo) when the base's tokenizer
+was trained; they stay in its corpus, in their places, so the base and every tiny card's answers stay the same."""
+
+
 def _system_texts() -> list[str]:
     """LAMM's system messages and instruction texts: the tasks' (2D, 3D, both eras) and the trainer's."""
     from lamm_bench.tasks import _lamm3d, _sysmsg
     from lamm_bench.train.system_messages import SYSTEM_MESSAGES
 
-    texts = [v for module in (_sysmsg, _lamm3d) for k, v in sorted(vars(module).items())
+    texts = [v for names in (vars(_sysmsg), {**vars(_lamm3d), **FORMER_3D_TEXTS}) for k, v in sorted(names.items())
              if isinstance(v, str) and k.isupper()]  # fmt: skip
     return texts + [SYSTEM_MESSAGES[k] for k in sorted(SYSTEM_MESSAGES)]
+
+
+def fixed_texts() -> list[str]:
+    """What every corpus ends with, whatever the data: the system messages and the prompt scaffolding."""
+    return _system_texts() + list(SCAFFOLDING)
 
 
 def corpus(files: Sequence[Path]) -> list[str]:
@@ -130,7 +143,7 @@ def corpus(files: Sequence[Path]) -> list[str]:
         except (OSError, ValueError) as err:
             raise UserError(f"{path}: cannot read as JSON to build the tiny tokenizer ({err})") from None
         seen.update(dict.fromkeys(_strings(records)))
-    fixed = _system_texts() + list(SCAFFOLDING)
+    fixed = fixed_texts()
     lines = [line for text in seen for line in text.splitlines() if line.strip()]
     return lines + [line for _ in range(20) for text in fixed for line in text.splitlines() if line.strip()]
 

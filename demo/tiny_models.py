@@ -11,8 +11,9 @@ by the training alone. Cache layout (``$LAMM_BENCH_CACHE``, default ``~/.cache/l
     tiny/<card>-<key>/pytorch_model.pt the delta; key: the base's key, the training config, and (trained cards)
                                        what the training data is
 
-What the data is: on the cards' own lamm-mini (no ``data_root``), its version and seed, which decide its bytes; on a
-given ``data_root``, the SHA-256 of the tokenizer corpus, of the instruction file and the data root's identity.
+What the data is: on the cards' own lamm-mini (no ``data_root``), its version and seed, which decide its bytes (and,
+for the base, the SHA-256 of the system messages and scaffolding the corpus ends with); on a given ``data_root``, the
+SHA-256 of the tokenizer corpus, of the instruction file and the data root's identity.
 :func:`plan` resolves names and keys without writing anything (``describe()`` names the keys);
 :func:`materialize` builds what is missing, lamm-mini first. It is safe to call from several processes at once.
 """
@@ -223,7 +224,8 @@ def plan(modality: str, trained: bool, *, data_root: str | None = None, cache: s
         base, data = _given_data(root, modality, folder)
     else:
         root = mini_folder(folder)
-        base, data = _base({"corpus": mini_payload()}, folder), {"lamm_mini": mini_payload()}
+        fixed = tiny_base.corpus_digest(tiny_base.fixed_texts())  # the corpus's part that is not lamm-mini's
+        base, data = _base({"corpus": {**mini_payload(), "fixed_sha256": fixed}}, folder), {"lamm_mini": mini_payload()}
     config = apply_overrides(preset(PRESETS[modality]), {"max_steps": str(max_steps)} if max_steps else {})
     name = NAMES[modality] + ("" if trained else "-base")
     payload: dict = {"card": name, "base": base.key, "config": weights_config(config)}

@@ -174,6 +174,11 @@ def test_describing_a_card_writes_nothing_even_into_an_empty_cache(tmp_path, mon
     moved = BuiltinLammAdapter({**registry.cards()["lamm-tiny"].args, "cache": str(cache)}).describe()
     assert moved["base_key"] != described["lamm-tiny"]["base_key"]
     assert moved["delta_key"] != described["lamm-tiny"]["delta_key"]
+    # and the tokenizer's corpus ends with texts that are not lamm-mini's: other texts, another base
+    monkeypatch.undo()
+    monkeypatch.setattr(tiny_base, "SCAFFOLDING", (*tiny_base.SCAFFOLDING, "### System:"))
+    moved = BuiltinLammAdapter({**registry.cards()["lamm-tiny"].args, "cache": str(cache)}).describe()
+    assert moved["base_key"] != described["lamm-tiny"]["base_key"]
     assert not cache.exists()
 
 
