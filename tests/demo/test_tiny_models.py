@@ -157,6 +157,15 @@ def test_cache_keys_follow_everything_that_changes_the_weights(baseline, mini, c
     assert str(cache) not in json.dumps(described)  # keys, not folders: moving the cache keeps stored answers
 
 
+def test_the_corpus_ends_with_the_texts_the_base_was_built_with():
+    # The tokenizer is trained on lamm-mini's text and then these (system messages, instruction texts, scaffolding,
+    # read from the tasks and the trainer): a change there moves every tiny card's answers, and the committed
+    # leaderboard's, so it must come with a BASE_VERSION bump and this digest updated (it caught lamm-mini's 3D source
+    # notes leaving tasks/_lamm3d.py).
+    digest = tiny_base.corpus_digest(tiny_base.fixed_texts())
+    assert (tiny_base.BASE_VERSION, digest) == ("1", "26225351a2396851b325fc0985e1c385d8aea4874e27acbf345ca6fc67261bed")
+
+
 def test_describing_a_card_writes_nothing_even_into_an_empty_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     described = {}
