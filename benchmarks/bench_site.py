@@ -36,6 +36,7 @@ from lamm_bench import registry  # noqa: E402
 from lamm_bench.data import load_samples  # noqa: E402
 from lamm_bench.demo.build import build_lamm_mini  # noqa: E402
 from lamm_bench.results import TaskResult, result_paths  # noqa: E402
+from lamm_bench.runner import build_stage  # noqa: E402
 
 TASKS = {"cifar10": "Classification_CIFAR10", "voc2012": "Detection_VOC2012", "scienceqa": "VQA_SQAimage",
          "ai2d": "VQA_AI2D", "flickr30k": "Caption_flickr30k", "ucmerced": "Fine-grained_Classification_UCMerced",
@@ -48,7 +49,7 @@ def fake_row(spec, sample, new_id: str, media: str, rng: random.Random) -> dict:
     box = sorted(round(rng.random(), 2) for _ in range(2)) + sorted(round(rng.random(), 2) for _ in range(2))
     box = [box[0], box[2], box[1], box[3]]
     right = rng.random() < 0.4
-    requests = [{"key": r.key, "system": r.system, "text": r.text} for r in spec.stages[0](sample, {}, 0)]
+    requests = [{"key": r.key, "system": r.system, "text": r.text} for r in build_stage(spec, 0, sample, {}, 0)]
     return {"id": new_id, "prediction": f"It is a cat {box}, about {rng.randint(0, 12)} of them. The answer is (A).",
             "parsed": {"boxes": [box]} if spec.name == "voc2012" else {"found": "cat" if right else None},
             "scores": {"correct": float(right)}, "unparsed": rng.random() < 0.1, "failed": False,

@@ -20,7 +20,11 @@ def test_task_spec_is_consistent(name):
     spec = registry.tasks()[name]
     assert spec.protocol in ("paper", "chef") and spec.modality in ("2d", "3d")
     assert spec.name.endswith("-chef") == (spec.protocol == "chef")
-    assert spec.system_message.startswith("\n") and spec.system_message.endswith("\n")
+    sources = [m.rsplit("/", 1)[-1].removesuffix(".json") for m in spec.meta_files]
+    if not isinstance(spec.system_message, str):  # a pooled task: one message per meta file, no other key
+        assert sorted(spec.system_message) == sorted(sources)
+    for message in {spec.system_for(source) for source in sources}:
+        assert message.startswith("\n") and message.endswith("\n")
     assert spec.stages and spec.version
     higher_is_better(spec.paper_metric[1], spec.metrics)
     assert not spec.metrics, "a built-in metric's direction belongs in lamm_bench.metrics.HIGHER_IS_BETTER"

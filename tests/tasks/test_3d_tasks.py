@@ -16,6 +16,7 @@ from lamm_bench.demo.build import build_lamm_mini
 from lamm_bench.errors import UserError
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.records import Sample
+from lamm_bench.runner import build_stage
 
 PAPER = ("scannet-det", "scanrefer", "scanqa")
 CHEF = ("scannet-det-chef", "scanrefer-chef", "scanqa-chef")
@@ -152,7 +153,7 @@ def test_single_stage_requests(root, name, tokens):
     spec = task(name)
     sample = samples(name, root)[0]
     assert len(spec.stages) == 1
-    (request,) = spec.stages[0](sample, {}, 11)
+    (request,) = build_stage(spec, 0, sample, {}, 11)
     assert request.kind == "generate" and request.text == sample.query
     assert request.system == spec.system_message
     assert request.point_cloud == sample.point_cloud and request.images == ()
@@ -163,9 +164,9 @@ def test_single_stage_requests(root, name, tokens):
 def test_scanqa_paper_two_step_plan(root):
     spec = task("scanqa")
     sample = samples("scanqa", root)[1]
-    (reasoning,) = spec.stages[0](sample, {}, 2)
+    (reasoning,) = build_stage(spec, 0, sample, {}, 2)
     assert (reasoning.key, reasoning.text, reasoning.num_points) == ("reasoning", sample.query, 40_000)
-    (answer,) = spec.stages[1](sample, {"reasoning": "The ball is red."}, 2)
+    (answer,) = build_stage(spec, 1, sample, {"reasoning": "The ball is red."}, 2)
     assert answer.key == "answer" and answer.num_points == 40_000
     assert answer.text == sample.query + "The ball is red." + " ###\nANSWER:"
     assert answer.generation.max_new_tokens == 800
