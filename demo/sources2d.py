@@ -16,7 +16,7 @@ from lamm_bench.demo.packaged import (
     DIGIT_WORDS, bracket, coin_count_image, digit_image, digits, easy_vqa_choices, easy_vqa_scenes, pick,
 )  # fmt: skip
 from lamm_bench.metrics.keypoints import LSP_JOINTS
-from lamm_bench.tasks._sysmsg import (
+from lamm_bench.tasks.prompts2d import (
     CAPTION_QS, CLASSIFICATION_QS, CNT_INS, CNT_QA, DETECTION_INS, DETECTION_QS, FG_CLASSIFICATION_QS, KEYPOINTS_DET_INS,
     KEYPOINTS_DET_QS, LOCATING_INS, LOCATING_QS, OCR_INS, OCR_QA,
 )  # fmt: skip

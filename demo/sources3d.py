@@ -19,7 +19,7 @@ import numpy as np
 from lamm_bench.demo.contract import MiniContext, MiniRecord, MiniSource
 from lamm_bench.demo.questions3d import grounding_captions, scanqa_questions
 from lamm_bench.demo.scenes3d import Scene, compose_scene
-from lamm_bench.tasks._lamm3d import DETECTION3D_INS, DETECTION3D_QS, VG3D_QS
+from lamm_bench.tasks.prompts3d import DETECTION3D_INS, DETECTION3D_QS, VG3D_QS
 
 SCENE_BLOCKS = {("Detection_ScanNet", "test"): 0, ("Detection_ScanNet", "train"): 1000,
                 ("VG_ScanRefer", "test"): 2000, ("VG_ScanRefer", "train"): 3000,

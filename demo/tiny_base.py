@@ -108,16 +108,17 @@ FORMER_3D_TEXTS = {
     "MINI_LICENCE": "MIT",
     "MINI_SOURCE": "rooms furnished with pyvista's example meshes (airplane, ant, nut, sphere .ply)",
 }
-"""Two texts that ``tasks/_lamm3d.py`` held (lamm-mini's 3D source notes, now in the demo) when the base's tokenizer
-was trained; they stay in its corpus, in their places, so the base and every tiny card's answers stay the same."""
+"""Two texts that the 3D prompt texts' module held (lamm-mini's 3D source notes, now in the demo) when the base's
+tokenizer was trained; they stay in its corpus, in their places, so the base and every tiny card's answers stay the
+same."""
 
 
 def _system_texts() -> list[str]:
     """LAMM's system messages and instruction texts: the tasks' (2D, 3D, both eras) and the trainer's."""
-    from lamm_bench.tasks import _lamm3d, _sysmsg
+    from lamm_bench.tasks import prompts2d, prompts3d
     from lamm_bench.train.system_messages import SYSTEM_MESSAGES
 
-    texts = [v for names in (vars(_sysmsg), {**vars(_lamm3d), **FORMER_3D_TEXTS}) for k, v in sorted(names.items())
+    texts = [v for names in (vars(prompts2d), {**vars(prompts3d), **FORMER_3D_TEXTS}) for k, v in sorted(names.items())
              if isinstance(v, str) and k.isupper()]  # fmt: skip
     return texts + [SYSTEM_MESSAGES[k] for k in sorted(SYSTEM_MESSAGES)]
 

@@ -17,7 +17,7 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import JudgeSetting, TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request
-from ._sysmsg import FFC_SYS
+from .prompts2d import FFC_SYS
 
 META_DIR = "2D_Benchmark/meta_file/"
 SMILE_META = META_DIR + "Facial_Classification_CelebA(Smile).json"

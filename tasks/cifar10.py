@@ -16,7 +16,7 @@ from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, accuracy, make_request, single_request, target_text
-from ._sysmsg import CLASSIFICATION_SYS
+from .prompts2d import CLASSIFICATION_SYS
 
 CIFAR10_LABELS = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 

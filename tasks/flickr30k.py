@@ -21,7 +21,7 @@ from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request, target_text
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import CAPTION_SYS
+from .prompts2d import CAPTION_SYS
 
 META = "2D_Benchmark/meta_file/Caption_flickr30k.json"
 FIELDS = {"sentences": list}

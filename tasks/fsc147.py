@@ -29,7 +29,7 @@ from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import CHEF_LONG, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import CNT_SYS
+from .prompts2d import CNT_SYS
 
 META = "2D_Benchmark/meta_file/Counting_FSC147.json"
 FIELDS = {"num": int}

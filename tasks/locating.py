@@ -30,7 +30,7 @@ from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import CHEF_LONG, PAPER_2D, make_request, single_request
 from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, visible_joints, voc_objects
-from ._sysmsg import HUMANLOCATING_SYS, LOCATING_SYS
+from .prompts2d import HUMANLOCATING_SYS, LOCATING_SYS
 
 META_DIR = "2D_Benchmark/meta_file/"
 VOC_STEM = "Locating_VOC2012"

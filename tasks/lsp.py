@@ -24,7 +24,7 @@ from lamm_bench.task import TaskSpec
 
 from ._common import PAPER_2D, make_request
 from ._lamm2d import image_size, lsp_joints, unparsed_rate, values, visible_joints
-from ._sysmsg import KEYPOINTS_DET_SYS
+from .prompts2d import KEYPOINTS_DET_SYS
 
 
 def joint_query(sample: Sample, joint: str) -> str:

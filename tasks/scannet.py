@@ -17,8 +17,9 @@ from lamm_bench.task import TaskSpec, ratio_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import (
-    CHEF_3D, DETECTION3D_SYS, POINT_EXTRA, detection_objects, detection_overlay, unparsed_rate, with_points,
+    CHEF_3D, POINT_EXTRA, detection_objects, detection_overlay, unparsed_rate, with_points,
 )  # fmt: skip
+from .prompts3d import DETECTION3D_SYS
 
 META = "3D_Benchmark/meta_file/Detection_ScanNet.json"
 FIELDS = {"object": list}

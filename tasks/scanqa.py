@@ -11,7 +11,8 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, accuracy, assemble_two_step, single_request, two_step_vqa
-from ._lamm3d import CHEF_3D, POINT_EXTRA, VQA3D_SYS_CHEF, VQA3D_SYS_PAPER, with_points
+from ._lamm3d import CHEF_3D, POINT_EXTRA, with_points
+from .prompts3d import VQA3D_SYS_CHEF, VQA3D_SYS_PAPER
 from .scienceqa import VQA_FIELDS, score_vqa
 
 META = "3D_Benchmark/meta_file/VQA_ScanQA_multiplechoice.json"

@@ -17,8 +17,9 @@ from lamm_bench.task import TaskSpec, mean_of
 
 from ._common import PAPER_3D, single_request
 from ._lamm3d import (
-    CHEF_3D, POINT_EXTRA, VG3D_SYS_CHEF, VG3D_SYS_PAPER, grounding_box, grounding_overlay, unparsed_rate, with_points,
+    CHEF_3D, POINT_EXTRA, grounding_box, grounding_overlay, unparsed_rate, with_points,
 )  # fmt: skip
+from .prompts3d import VG3D_SYS_CHEF, VG3D_SYS_PAPER
 
 META = "3D_Benchmark/meta_file/VG_ScanRefer.json"
 FIELDS = {"object": (list, dict)}

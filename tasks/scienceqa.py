@@ -14,7 +14,7 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import accuracy, assemble_cot, assemble_two_step, chef_cot_vqa, two_step_vqa
-from ._sysmsg import VQA_SYS
+from .prompts2d import VQA_SYS
 
 
 def score_vqa(sample: Sample, prediction: str, letters: str = "ABCDE") -> SampleScore:

@@ -19,7 +19,7 @@ from lamm_bench.task import JudgeSetting, TaskSpec, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request
 from ._lamm2d import unparsed_rate, values
-from ._sysmsg import OCR_SYS
+from .prompts2d import OCR_SYS
 
 META = "2D_Benchmark/meta_file/OCR_SVT.json"
 FIELDS = {"word_list": list}

@@ -14,7 +14,7 @@ from lamm_bench.records import Sample, SampleScore
 from lamm_bench.task import JudgeSetting, TaskSpec, labels_of, mean_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, accuracy, single_request, target_text
-from ._sysmsg import FG_CLASSIFICATION_SYS
+from .prompts2d import FG_CLASSIFICATION_SYS
 
 META = "2D_Benchmark/meta_file/Fine-grained_Classification_UCMerced.json"
 

@@ -37,7 +37,7 @@ from lamm_bench.task import JudgeSetting, TaskSpec, ratio_of
 
 from ._common import CHEF_DEFAULT, PAPER_2D, single_request, target_text
 from ._lamm2d import unparsed_rate, values, voc_objects, voc_overlay
-from ._sysmsg import DETECTION_SYS
+from .prompts2d import DETECTION_SYS
 
 META = "2D_Benchmark/meta_file/Detection_VOC2012.json"
 FIELDS = {"object": list}

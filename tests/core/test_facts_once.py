@@ -13,7 +13,7 @@ from lamm_bench.identity import task_fingerprint
 from lamm_bench.model_adapters.dummy import DummyAdapter
 from lamm_bench.records import Request
 from lamm_bench.runner import RunSettings, build_stage, evaluate_task, prepare_tasks
-from lamm_bench.tasks import _sysmsg
+from lamm_bench.tasks import prompts2d
 
 ANSWERS = {"reasoning": "Because.", "cot": "Step.", "answer": "(A)"}
 
@@ -36,8 +36,8 @@ def test_stages_leave_system_and_protocol_to_the_spec_and_the_runner_stamps_them
 
 def test_binary_loc_declares_each_files_message_once_and_its_fingerprint_holds_both():
     spec = registry.get_task("binary-loc")
-    assert spec.system_message == {"Locating_VOC2012": _sysmsg.LOCATING_SYS, "Locating_LSP": _sysmsg.HUMANLOCATING_SYS}
-    wrong = dataclasses.replace(spec, system_message={**spec.system_message, "Locating_LSP": _sysmsg.LOCATING_SYS})
+    assert spec.system_message == {"Locating_VOC2012": prompts2d.LOCATING_SYS, "Locating_LSP": prompts2d.HUMANLOCATING_SYS}
+    wrong = dataclasses.replace(spec, system_message={**spec.system_message, "Locating_LSP": prompts2d.LOCATING_SYS})
     assert task_fingerprint(spec, []) != task_fingerprint(wrong, [])
 
 

@@ -11,16 +11,6 @@ ROOT = Path(__file__).parent.parent.parent
 PACKAGES = {"lamm_bench": "lamm_bench", "tasks": "lamm_bench.tasks", "model_adapters": "lamm_bench.model_adapters",
             "train": "lamm_bench.train", "demo": "lamm_bench.demo"}  # fmt: skip
 
-KNOWN: dict[tuple[str, str], str] = {
-    ("demo/sources2d.py", "lamm_bench.tasks._sysmsg"): "lamm-mini's records ask the tasks' own questions",
-    ("demo/sources3d.py", "lamm_bench.tasks._lamm3d"): "lamm-mini's records ask the tasks' own questions",
-    ("demo/tiny_base.py", "lamm_bench.tasks._lamm3d"): "the tiny tokenizer's corpus reads the tasks' prompt texts",
-    ("demo/tiny_base.py", "lamm_bench.tasks._sysmsg"): "the tiny tokenizer's corpus reads the tasks' prompt texts",
-}
-"""Violations outside the modules this rule was written with, each to be removed when fixed (the last test says
-when one no longer occurs)."""
-
-
 def modules() -> dict[str, Path]:
     """Import name -> file, for every module of the distribution (``lamm_bench.tasks.voc2012`` -> tasks/voc2012.py)."""
     out = {}
@@ -77,8 +67,8 @@ def violations() -> dict[tuple[str, str], str]:
 
 
 def test_no_module_imports_a_name_private_to_another():
-    unexpected = {k: v for k, v in violations().items() if k not in KNOWN}
-    assert not unexpected, "\n".join(f"{f} imports {name} ({why})" for (f, name), why in sorted(unexpected.items()))
+    found = violations()
+    assert not found, "\n".join(f"{f} imports {name} ({why})" for (f, name), why in sorted(found.items()))
 
 
 def test_the_scan_sees_what_it_must(tmp_path):
@@ -91,4 +81,3 @@ def test_the_scan_sees_what_it_must(tmp_path):
         "lamm_bench.leaderboard._column_info": "private to lamm_bench.leaderboard",
         "lamm_bench.tasks._common": "private to lamm_bench.tasks", "lamm_bench.site._private": "private to lamm_bench.site"}
     assert private_imports("lamm_bench.tasks.voc2012", ROOT / "tasks/voc2012.py", known) == {}  # from ._common import
-    assert set(KNOWN) <= set(violations()), f"fixed, remove from KNOWN: {sorted(set(KNOWN) - set(violations()))}"

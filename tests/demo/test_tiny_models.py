@@ -29,7 +29,7 @@ from lamm_bench.errors import UserError  # noqa: E402
 from lamm_bench.model_adapters.lamm.adapter import LammAdapter  # noqa: E402
 from lamm_bench.model_adapters.tiny.adapter import BuiltinLammAdapter  # noqa: E402
 from lamm_bench.records import GenerationSettings, Request  # noqa: E402
-from lamm_bench.tasks._sysmsg import CLASSIFICATION_SYS  # noqa: E402
+from lamm_bench.tasks.prompts2d import CLASSIFICATION_SYS  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "train"))
 import tiny_instruct  # noqa: E402

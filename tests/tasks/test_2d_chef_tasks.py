@@ -15,7 +15,7 @@ from cli_helpers import run_cli
 from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.runner import build_stage
-from lamm_bench.tasks import _sysmsg
+from lamm_bench.tasks import prompts2d
 from test_2d_tasks import BOX, COUNTS, HAIR, SMILE, SVT_ANSWERS, make_root, records, score
 
 # fixtures shared with the paper tests (pytest finds them through this import)
@@ -53,7 +53,7 @@ def test_chef_cot_and_answer_are_independent_requests_as_in_d01093c(name, mini_r
     assert (cot.key, cot.text) == ("cot", samples[0].query + "\nLet's think step by step.")
     assert (answer.key, answer.text) == ("answer", samples[0].query)
     for request in (cot, answer):
-        assert request.assistant_prefix == "" and request.system == _sysmsg.VQA_SYS
+        assert request.assistant_prefix == "" and request.system == prompts2d.VQA_SYS
         assert (request.generation.max_new_tokens, request.protocol) == (256, "chef")
     assert spec.assemble(samples[0], {"cot": "Think. ", "answer": "(A)"}) == "Think. (A)"
 
@@ -175,7 +175,7 @@ def test_locating_chef_reports_each_file(lsp_root):
     lsp, _ = score("locating-lsp-chef", lsp_root, ["[0.5, 0.5]", "[0.9, 0.9]"])
     assert lsp.paper_value == 50.0
     spec = registry.get_task("locating-lsp-chef")
-    assert spec.system_message == _sysmsg.HUMANLOCATING_SYS
+    assert spec.system_message == prompts2d.HUMANLOCATING_SYS
 
 
 def test_chef_paper_metric_names():

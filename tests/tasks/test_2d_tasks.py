@@ -17,7 +17,7 @@ from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
 from lamm_bench.runner import build_stage
 from lamm_bench.scoring import score_predictions
-from lamm_bench.tasks import _sysmsg
+from lamm_bench.tasks import prompts2d
 
 META = "2D_Benchmark/meta_file"
 
@@ -135,7 +135,7 @@ def test_ai2d_plan_and_cascade(tmp_path):
     [second] = build_stage(spec, 1, samples[0], {"reasoning": "R"}, 0)
     assert first.text == samples[0].query and second.text == samples[0].query + "R ###\nANSWER:"
     assert spec.assemble(samples[0], {"reasoning": "R", "answer": " (B)"}) == "R\n The answer is  (B)"
-    assert first.system == _sysmsg.VQA_SYS and first.generation.max_new_tokens == 400
+    assert first.system == prompts2d.VQA_SYS and first.generation.max_new_tokens == 400
 
 
 # --- Flickr30k -----------------------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def test_lsp_requests_follow_the_reference_joint_order(lsp_root):
     assert [r.key for r in requests][:3] == ["right ankle", "right knee", "right hip"]
     assert [r.key for r in requests][-2:] == ["neck", "head top"] and len(requests) == 14
     assert requests[0].text == "Where is the right ankle key point?"
-    assert requests[0].system == _sysmsg.KEYPOINTS_DET_SYS and requests[0].generation.max_new_tokens == 400
+    assert requests[0].system == prompts2d.KEYPOINTS_DET_SYS and requests[0].generation.max_new_tokens == 400
     answers = {r.key: f"answer {i}" for i, r in enumerate(requests)}
     assert spec.assemble(samples[0], answers) == answers and spec.prediction_kind == "mapping"
 
@@ -320,7 +320,7 @@ def test_binary_loc_pools_voc_objects_and_lsp_images(lsp_root):
     assert outcome.unparsed == 1
     spec = registry.get_task("binary-loc")
     systems = {s.source: build_stage(spec, 0, s, {}, 0)[0].system for s in samples}
-    assert systems == {"Locating_VOC2012": _sysmsg.LOCATING_SYS, "Locating_LSP": _sysmsg.HUMANLOCATING_SYS}
+    assert systems == {"Locating_VOC2012": prompts2d.LOCATING_SYS, "Locating_LSP": prompts2d.HUMANLOCATING_SYS}
 
 
 def test_paper_metric_names():
@@ -340,6 +340,6 @@ def test_binary_loc_checks_each_files_ground_truth(tmp_path):
     root = make_root(tmp_path, {"Locating_VOC2012": voc, "Locating_LSP": records("lsp_loc", [{"gt_joints": JOINTS}])})
     spec = registry.get_task("binary-loc")
     samples, _ = load_samples(spec, root)
-    assert build_stage(spec, 0, samples[1], {}, 0)[0].system == _sysmsg.HUMANLOCATING_SYS
+    assert build_stage(spec, 0, samples[1], {}, 0)[0].system == prompts2d.HUMANLOCATING_SYS
     with pytest.raises(UserError, match="Locating_VOC2012: sample Locating_VOC2012:0: needs an 'object' list"):
         build_stage(spec, 0, samples[0], {}, 0)

@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from lamm_bench.tasks import _sysmsg
+from lamm_bench.tasks import prompts2d
 
 REFERENCE_SHA256 = {
     "DETECTION_SYS": "74454d1329ef7c4834b3b7e6e571630c9aceca19d65dca801c6318cb2c0478f7",
@@ -41,10 +41,10 @@ REFERENCE_SHA256 = {
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_SHA256))
 def test_message_is_verbatim(name):
-    assert hashlib.sha256(getattr(_sysmsg, name).encode()).hexdigest() == REFERENCE_SHA256[name]
+    assert hashlib.sha256(getattr(prompts2d, name).encode()).hexdigest() == REFERENCE_SHA256[name]
 
 
 def test_known_quirks_are_kept():
-    assert _sysmsg.CAPTION_SYS.startswith("\nYou are an AI assistant that specializes in OCR")
-    assert "human's questions. \nAs an AI assistant" in _sysmsg.VQA_SYS  # trailing space before the newline
-    assert "human's questions.\nAs an AI assistant" in _sysmsg.CNT_SYS  # ... and none here
+    assert prompts2d.CAPTION_SYS.startswith("\nYou are an AI assistant that specializes in OCR")
+    assert "human's questions. \nAs an AI assistant" in prompts2d.VQA_SYS  # trailing space before the newline
+    assert "human's questions.\nAs an AI assistant" in prompts2d.CNT_SYS  # ... and none here
