@@ -185,6 +185,17 @@ def base_for_training(data: Path, cache: str | None = None) -> Base:
     return ensure_base(tiny_base.corpus(files), cache_root(cache))
 
 
+def training_base(config, data: Path, overrides) -> tuple[object, dict[str, str]]:
+    """What ``lamm-bench train --preset tiny|tiny-3d`` trains when no weights are given: the built-in tiny base (built
+    into ``$LAMM_BENCH_CACHE`` on first use, :func:`base_for_training`) as ``--model-arg`` paths, and the training
+    configuration with its open_clip config folder (unless ``--set clip_config_dir`` chose one)."""
+    base = base_for_training(data)
+    args = {"llm": str(base.llm), "clip": str(base.clip), "epcl": str(base.epcl)}
+    if not any(pair.partition("=")[0].strip() == "clip_config_dir" for pair in overrides):
+        config = dataclasses.replace(config, clip_config_dir=str(base.clip_config_dir))
+    return config, args
+
+
 def weights_config(config) -> dict:
     """The training settings that decide the weights (the cache key's part of the config)."""
     return {k: v for k, v in config.to_dict().items() if k not in NOT_WEIGHTS}

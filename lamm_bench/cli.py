@@ -299,11 +299,12 @@ def train(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """LoRA-train the native LAMM model; writes OUTPUT/pytorch_model.pt (docs/training.md)."""
+    from lamm_bench.demo.tiny_models import training_base
     from lamm_bench.distributed import rank_and_world
     from lamm_bench.train.cli import run_train
 
     outcome = run_train(preset, data, media_root=media_root, output=output, max_steps=max_steps, overrides=set_,
-                        model_args=model_arg, resume=resume, progress=progress)  # fmt: skip
+                        model_args=model_arg, resume=resume, progress=progress, builtin_base=training_base)  # fmt: skip
     if rank_and_world()[0] == 0:
         typer.echo(f"wrote {outcome.delta}")
 

@@ -73,9 +73,8 @@ def paper_columns(modality: str) -> tuple[PaperColumn, ...]:
     """The paper table's columns for a modality, in the paper's order, from lamm-bench's built-in tasks."""
     from lamm_bench import registry
     from lamm_bench.metrics import higher_is_better
-    from lamm_bench.tasks.groups import PAPER_TABLES
 
     tasks = registry.builtin_tasks()
-    members = registry.builtin_groups()[PAPER_TABLES[modality]]
+    members = registry.builtin_groups()[registry.builtin_paper_tables()[modality]]
     specs = [tasks[name] for name in members]
     return tuple(PaperColumn(s.name, s.paper_metric[0], higher_is_better(s.paper_metric[1], s.metrics)) for s in specs)

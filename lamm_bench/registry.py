@@ -135,6 +135,17 @@ def builtin_tasks() -> dict[str, TaskSpec]:
     return dict(_task_table(plugins=False)[0])
 
 
+@functools.cache
+def builtin_paper_tables() -> dict[str, str]:
+    """Which of lamm-bench's own task groups are the LAMM paper's tables, by modality (``PAPER_TABLES`` of the task
+    modules that declare it, ``tasks/groups.py``); installed plugins never change them."""
+    tables = _Names("paper table")
+    for origin, module in _task_modules(plugins=False):
+        for modality, group in getattr(module, "PAPER_TABLES", {}).items():
+            tables.add(modality, group, origin)
+    return tables.sorted()
+
+
 def get_task(name: str) -> TaskSpec:
     """Look a task up by name."""
     known = tasks()

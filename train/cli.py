@@ -7,7 +7,7 @@ weights -- is checked before torch is imported and raised as a one-line ``UserEr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,24 +39,15 @@ def resolve_config(preset_name: str, overrides: Sequence[str], max_steps: int | 
     return apply_overrides(preset(preset_name), pairs)
 
 
-def builtin_base(config: TrainConfig, data: Path, overrides: Sequence[str]) -> tuple[TrainConfig, dict[str, str]]:
-    """The built-in tiny base (built into ``$LAMM_BENCH_CACHE`` on first use) as ``--model-arg`` paths, and the
-    configuration with its open_clip config folder (unless ``--set clip_config_dir`` chose one)."""
-    import dataclasses
-
-    from lamm_bench.demo.tiny_models import base_for_training
-
-    base = base_for_training(data)
-    args = {"llm": str(base.llm), "clip": str(base.clip), "epcl": str(base.epcl)}
-    if not any(pair.partition("=")[0].strip() == "clip_config_dir" for pair in overrides):
-        config = dataclasses.replace(config, clip_config_dir=str(base.clip_config_dir))
-    return config, args
+BuiltinBase = Callable[[TrainConfig, Path, Sequence[str]], tuple[TrainConfig, dict[str, str]]]
+"""Given (preset configuration, instruction file, ``--set`` overrides): the base weights as ``--model-arg`` paths and
+the configuration to train with (the demo's built-in tiny base, :func:`lamm_bench.demo.tiny_models.training_base`)."""
 
 
 def run_train(
     preset_name: str, data: Path, *, media_root: Path | None = None, output: Path | None = None,
     max_steps: int | None = None, overrides: Sequence[str] = (), model_args: Sequence[str] = (),
-    resume: bool = True, progress: bool = True,
+    resume: bool = True, progress: bool = True, builtin_base: BuiltinBase | None = None,
 ) -> TrainOutcome:  # fmt: skip
     """Validate everything, then train; returns the outcome (``.delta`` is the written ``pytorch_model.pt``).
 
@@ -71,6 +62,8 @@ def run_train(
         model_args: ``llm=DIR``, ``clip=FILE``, ``epcl=FILE``, ``models_root=DIR``.
         resume: Continue from the newest checkpoint in ``output``.
         progress: Show a progress bar.
+        builtin_base: What the ``tiny``/``tiny-3d`` presets train when ``model_args`` is empty (``lamm-bench train``
+            passes the demo's built-in tiny base); without it those presets need ``model_args`` like the others.
     """
     from lamm_bench.train.config import total_steps
     from lamm_bench.train.data import default_media_root, load_instructions
@@ -80,7 +73,7 @@ def run_train(
     args = parse_pairs(model_args, "--model-arg")
     root = media_root if media_root is not None else default_media_root(data)
     instructions = load_instructions(data, root, config.modality, use_system=config.use_system)
-    if preset_name in BUILTIN_BASE_PRESETS and not args:
+    if preset_name in BUILTIN_BASE_PRESETS and not args and builtin_base is not None:
         config, args = builtin_base(config, data, overrides)
     resolve_base_weights(config, args)  # fail fast, before torch loads
     total_steps(config, len(instructions))  # refuses data smaller than one global batch

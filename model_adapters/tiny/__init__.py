@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from lamm_bench.adapter import ModelCard
 
-ADAPTERS = {"lamm-builtin": "lamm_bench.model_adapters.tiny.adapter:BuiltinLammAdapter"}
+ADAPTERS = {"lamm-builtin": "lamm_bench.demo.tiny_adapter:BuiltinLammAdapter"}
+"""The adapter lives with the rest of the demo (it builds and trains its weights with the demo's data); it is named
+here, not imported, so the model adapters never import the demo."""
 
 _CACHED = "built on first use into $LAMM_BENCH_CACHE (default ~/.cache/lamm-bench); no weights to download"
 

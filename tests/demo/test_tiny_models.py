@@ -27,7 +27,7 @@ from lamm_bench.demo import tiny_base, tiny_models  # noqa: E402
 from lamm_bench.demo.build import INSTRUCT_FILES, build_lamm_mini  # noqa: E402
 from lamm_bench.errors import UserError  # noqa: E402
 from lamm_bench.model_adapters.lamm.adapter import LammAdapter  # noqa: E402
-from lamm_bench.model_adapters.tiny.adapter import BuiltinLammAdapter  # noqa: E402
+from lamm_bench.demo.tiny_adapter import BuiltinLammAdapter  # noqa: E402
 from lamm_bench.records import GenerationSettings, Request  # noqa: E402
 from lamm_bench.tasks.prompts2d import CLASSIFICATION_SYS  # noqa: E402
 

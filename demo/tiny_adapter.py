@@ -5,8 +5,8 @@ lamm-bench's own trainer the first time; see :mod:`lamm_bench.demo.tiny_models`)
 ``lamm`` adapter does, with explicit ``llm=``/``clip=``/``delta=``/``epcl=`` paths into the cache. ``describe()``
 names the base's and the delta's cache keys instead of paths, so stored answers follow the weights, not the
 folder they are kept in; like construction, it writes nothing (the keys are computed, not built). Only ``load()``
-touches the cache. The demo package is imported only here, inside methods: the evaluator reaches the trainer
-through it alone.
+touches the cache. Registered by name in ``lamm_bench.model_adapters.tiny`` (the model adapters never import the
+demo); the trainer is imported only inside ``load()``, through :mod:`lamm_bench.demo.tiny_models`.
 """
 
 from __future__ import annotations
