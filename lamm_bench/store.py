@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lamm_bench.errors import UserError
+from lamm_bench.files import disk_full
 from lamm_bench.records import Response
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,11 @@ class PredictionStore:
                 fh.write(payload)
                 fh.flush()
                 os.fsync(fh.fileno())
-        except BaseException:
+        except BaseException as exc:
             self._tail_cut = False  # a write that failed half-way may have left a torn line: look again next time
+            full = disk_full(exc, self.path)
+            if full is not None:
+                raise full from None
             raise
 
 
