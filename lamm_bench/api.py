@@ -9,9 +9,11 @@ from pathlib import Path
 
 from lamm_bench import registry
 from lamm_bench.adapter import Adapter, as_adapter
+from lamm_bench.checks import check_int_range, check_output_folder, check_seed, recorded_args
 from lamm_bench.data import resolve_data_root
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint
+from lamm_bench.names import check_name
 from lamm_bench.results import ModelInfo, TaskResult
 from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, evaluate_task, prepare_tasks, seed_everything
 
@@ -55,37 +57,87 @@ def evaluate(
             images and point clouds in a background thread while the model works (default); off: decode each
             batch just before its call. Adapters that did not ask get paths only either way.
     """
+    return evaluate_models(
+        [model], tasks, data_root=data_root, out_dir=out_dir, limit=limit, batch_size=batch_size, seed=seed,
+        model_args=model_args, name=name, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
+    )  # fmt: skip
+
+
+def evaluate_models(
+    models: Sequence[str | Adapter],
+    tasks: str | Sequence[str],
+    *,
+    data_root: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike = "leaderboard",
+    limit: int | None = None,
+    batch_size: int | str = 8,
+    seed: int = 0,
+    model_args: Mapping[str, str] | None = None,
+    name: str | None = None,
+    write: bool = True,
+    progress: ProgressHook | None = None,
+    decoding: str = "greedy",
+    prefetch: bool = True,
+) -> list[TaskResult]:
+    """:func:`evaluate` for several models in turn (``lamm-bench run --model A,B``), every check made for all of
+    them before the first one loads: each name resolved and allowed (:mod:`lamm_bench.names`), each adapter built
+    with its arguments (not loaded), the output folders proven writable, every task's data read and checked, and
+    each model's capabilities checked against every task. A typo in the last model costs a second, not a run of
+    the first. Returns the results in model order, then task order (arguments as :func:`evaluate`'s)."""
+    settings = _settings(data_root, out_dir, limit, batch_size, seed, write, progress, decoding, prefetch)
+    if name is not None and len(models) > 1:
+        raise UserError("--name can only be used with a single --model")
+    planned = [_model(model, name, model_args or {}) for model in models]
+    folders = ["store", *(["results"] if write else [])]
+    check_output_folder(settings.out_dir, [*folders, *(f"{f}/{info.name}" for _, info in planned for f in folders)])
+    prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
+    described = []
+    for adapter, info in planned:
+        check_capabilities(info.name, adapter, prepared)
+        description = dict(adapter.describe())
+        info = dataclasses.replace(info, description=description,
+                                   fingerprint=fingerprint({"adapter": info.adapter, **description}))  # fmt: skip
+        described.append((adapter, info))
+    results = []
+    for adapter, info in described:
+        seed_everything(seed)
+        adapter.load()
+        for task in prepared:
+            result = evaluate_task(adapter, info, task, settings)
+            if result is not None:  # ranks other than 0 score nothing
+                results.append(result)
+    return results
+
+
+def _settings(data_root, out_dir, limit, batch_size, seed, write, progress, decoding, prefetch) -> RunSettings:
+    """The run's settings, each checked: a batch size, a decoding, a seed NumPy takes, a limit of 1 or more."""
     if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
     if decoding not in ("greedy", "paper"):
         raise UserError(f"--decoding must be greedy or paper, got {decoding!r}")
-    settings = RunSettings(
+    check_seed(seed)
+    if limit is not None:
+        check_int_range(limit, "--limit", 1)
+    return RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
     )  # fmt: skip
-    adapter, info = _model(model, name, model_args or {})
-    prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
-    check_capabilities(info.name, adapter, prepared)
-    description = dict(adapter.describe())
-    info = dataclasses.replace(info, description=description,
-                               fingerprint=fingerprint({"adapter": info.adapter, **description}))  # fmt: skip
-    seed_everything(seed)
-    adapter.load()
-    results = [evaluate_task(adapter, info, task, settings) for task in prepared]
-    return [r for r in results if r is not None]  # ranks other than 0 score nothing
 
 
 def _model(model: str | Adapter, name: str | None, model_args: Mapping[str, str]) -> tuple[Adapter, ModelInfo]:
-    """The adapter (built, not loaded) and what the results say about it, before its settings are described."""
+    """The adapter (built, not loaded) and what the results say about it, before its settings are described: its
+    name checked (:func:`lamm_bench.names.check_name`), its arguments without credentials
+    (:func:`lamm_bench.checks.recorded_args`)."""
+    if name is not None:
+        check_name(name, "--name")
     if isinstance(model, str):
         card = registry.resolve_model(model)
         adapter = registry.build_adapter(card, model_args)
         info = ModelInfo(name=name or card.name, card=card.name, adapter=card.adapter,
-                         args={**card.args, **model_args}, description={}, fingerprint="")  # fmt: skip
+                         args=recorded_args({**card.args, **model_args}), description={}, fingerprint="")  # fmt: skip
     else:
         adapter = as_adapter(model, type(model).__name__)
         info = ModelInfo(name=name or type(model).__name__, card=None, adapter=type(model).__name__, args={},
                          description={}, fingerprint="")  # fmt: skip
-    if "/" in info.name or info.name.startswith("."):
-        raise UserError(f"model name {info.name!r} cannot be used as a folder name (use --name)")
+    check_name(info.name, "--name" if name else "model name (a folder of results; choose another with --name)")
     return adapter, info

@@ -55,20 +55,16 @@ def run(
     prefetch: Annotated[bool, typer.Option(help="Decode the next batch's media in the background (adapters that ask).")] = True,
 ) -> None:
     """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
-    from lamm_bench.api import evaluate
+    from lamm_bench.api import evaluate_models
     from lamm_bench.console import ProgressBars, print_results
 
     models, tasks, args = _split(model), _split(task), _model_args(model_arg)
     batch: int | str = int(batch_size) if batch_size.strip().isdigit() else batch_size.strip()
-    if name and len(models) > 1:
-        raise UserError("--name can only be used with a single --model")
-    results = []
-    with ProgressBars(enabled=progress) as bars:
-        for model_name in models:
-            results += evaluate(
-                model_name, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
-                seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
-            )  # fmt: skip
+    with ProgressBars(enabled=progress) as bars:  # every model, task and folder is checked before the first loads
+        results = evaluate_models(
+            models, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
+            seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
+        )  # fmt: skip
     if results:  # ranks other than 0 of a torchrun have none
         print_results(results, out)
 
@@ -84,11 +80,13 @@ def score(
 ) -> None:
     """Score answers produced elsewhere, exactly as `run` would."""
     from lamm_bench import registry
+    from lamm_bench.checks import check_seed
     from lamm_bench.data import load_samples, resolve_data_root
     from lamm_bench.predictions import read_predictions
     from lamm_bench.resources import check_resources
     from lamm_bench.scoring import score_predictions
 
+    check_seed(seed)
     spec = registry.get_task(task)
     check_resources([spec])
     samples, _ = load_samples(spec, resolve_data_root(data_root))
@@ -124,12 +122,18 @@ def judge(
 ) -> None:
     """The LAMM paper's GPT metric: an LLM judge ranks two models' answers; writes OUT/judge/<A>_vs_<B>.json."""
     from lamm_bench import registry
+    from lamm_bench.checks import check_output_folder, check_seed
     from lamm_bench.data import resolve_data_root
     from lamm_bench.judge import JudgeSettings, judge_pairwise
+    from lamm_bench.names import check_name
 
     pair = _split([models])
     if len(pair) != 2:
         raise UserError(f"--models takes exactly two models, A,B; got {models!r}")
+    for model_name in pair:  # each names a folder under OUT/results: never one outside OUT
+        check_name(model_name, "--models")
+    check_seed(seed)
+    check_output_folder(out, ["judge", "store/judge"])
     card = registry.resolve_model(judge_model)
     adapter = registry.build_adapter(card, _model_args(judge_arg))
     if "generate" not in adapter.capabilities:
@@ -206,8 +210,11 @@ def compare(
     from lamm_bench.compare import compare_models, registry_aggregate
     from lamm_bench.console import print_comparison
 
+    from lamm_bench.checks import check_seed
+
     if resamples < 1:
         raise UserError(f"compare: --resamples must be positive, got {resamples}")
+    check_seed(seed)
     rows = compare_models(out, model_a, model_b, _split(task), aggregate_for=registry_aggregate, n_boot=resamples, seed=seed)
     print_comparison(model_a, model_b, rows)
 
@@ -218,9 +225,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8000,
 ) -> None:
     """Serve the leaderboard folder on http://127.0.0.1:PORT/ (a convenience: the pages also work from file://)."""
+    from lamm_bench.checks import check_port
     from lamm_bench.serve import serve_folder
 
-    serve_folder(out, port, announce=typer.echo)
+    serve_folder(out, check_port(port), announce=typer.echo)
 
 
 @data_app.command("check")
@@ -234,10 +242,13 @@ def data_check(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from lamm_bench import registry
+    from lamm_bench.checks import check_int_range
     from lamm_bench.console import err, print_rows
     from lamm_bench.data import resolve_data_root
     from lamm_bench.datacheck import check_data
 
+    if workers is not None:
+        check_int_range(workers, "--workers", 1)
     root = resolve_data_root(data_root)
     specs = registry.resolve_tasks(_split(task)) if task else list(registry.tasks().values())
     columns = (TextColumn("decoding media"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
@@ -272,11 +283,12 @@ def data_mini(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lamm_bench import registry
+    from lamm_bench.checks import check_positive_number, check_seed
     from lamm_bench.console import err
     from lamm_bench.demo.build import build_into
 
-    if scale <= 0:
-        raise UserError(f"data mini: --scale must be positive, got {scale}")
+    check_positive_number(scale, "data mini: --scale")
+    check_seed(seed)
     columns = (TextColumn("building lamm-mini {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=not progress) as bar:
         bar_id = bar.add_task("", total=None)
@@ -334,8 +346,9 @@ def _log_to_stderr() -> None:
 
 
 def main() -> None:
-    """Console entry point: maps user errors to exit 2 with a one-line message."""
+    """Console entry point: maps user errors (and a full disk) to exit 2 with a one-line message."""
     from lamm_bench.distributed import rank_and_world
+    from lamm_bench.files import disk_full
 
     rank, world = rank_and_world()
     where = f"rank {rank} of {world}: " if world > 1 else ""
@@ -351,6 +364,10 @@ def main() -> None:
         sys.stderr.write(f"lamm-bench: error: {one_line(str(exc))}\n")
         sys.exit(1)
     except Exception as exc:
+        full = disk_full(exc, getattr(exc, "filename", None) or "a file")  # a writer that did not name its file
+        if full is not None:
+            sys.stderr.write(f"lamm-bench: error: {where}{one_line(str(full))}\n")
+            sys.exit(2)
         if world > 1:  # name the rank beside the traceback, so torchrun's interleaved output says who failed
             sys.stderr.write(f"lamm-bench: error: rank {rank} of {world} failed: {type(exc).__name__}: {one_line(str(exc))}\n")
         raise

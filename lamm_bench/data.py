@@ -184,7 +184,7 @@ def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tup
 
 
 def select(samples: Sequence[Sample], limit: int | None) -> list[Sample]:
-    """The first ``limit`` samples (all when ``limit`` is None)."""
-    if limit is not None and limit < 0:
-        raise UserError(f"--limit must be positive, got {limit}")
+    """The first ``limit`` samples (all when ``limit`` is None); a limit below 1 would score nothing and is refused."""
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be an integer at least 1, got {limit}")
     return list(samples if limit is None else samples[:limit])

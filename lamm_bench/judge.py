@@ -28,6 +28,7 @@ from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import fingerprint
+from lamm_bench.names import check_name
 from lamm_bench.records import GenerationSettings, Request, Sample
 from lamm_bench.results import judge_paths, result_paths
 from lamm_bench.rows import read_prediction_rows
@@ -107,6 +108,10 @@ class JudgeSettings:
     seed: int = 0
     batch_size: int = 8
     max_new_tokens: int = 512
+
+    def __post_init__(self) -> None:
+        for model in (self.model_a, self.model_b):  # each names a folder under OUT/results, never one outside OUT
+            check_name(model, "--models")
 
 
 def judge_requests(settings: JudgeSettings, specs: Mapping[str, TaskSpec]) -> list[tuple[str, Request]]:

@@ -10,11 +10,13 @@ batch (for kill-and-resume tests). It never opens a media file and does not ask 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, Adapter, ModelCard, config_from_args
+from lamm_bench.errors import UserError
 from lamm_bench.media import Media
 from lamm_bench.records import Request, Response
 
@@ -32,6 +34,12 @@ class DummyConfig:
     """If > 0, every request whose hash is divisible by this fails (Response.error set)."""
     delay: float = 0.0
     """Seconds to sleep per batch."""
+
+    def __post_init__(self) -> None:
+        if self.fail_every < 0:
+            raise UserError(f"adapter 'dummy': fail_every must be 0 or more, got {self.fail_every}")
+        if not 0 <= self.delay < math.inf:
+            raise UserError(f"adapter 'dummy': delay must be a finite number of seconds >= 0, got {self.delay}")
 
 
 def _digest(request: Request, salt: int) -> int:
