@@ -12,6 +12,7 @@ Choice scoring needs token log-likelihoods of given text, which chat-completions
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import urllib.parse
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lamm_bench.adapter import GENERATE, IMAGE, PATHS, Adapter, config_from_args
+from lamm_bench.checks import public_url
 from lamm_bench.errors import UserError
 from lamm_bench.media import Media
 from lamm_bench.model_adapters.openai import impl
@@ -61,18 +63,18 @@ class OpenAIConfig:
     def __post_init__(self) -> None:
         if not self.base_url or not self.model:
             raise UserError("adapter 'openai' needs --model-arg base_url=URL and --model-arg model=NAME")
-        if urllib.parse.urlsplit(self.base_url).scheme not in ("http", "https"):
-            raise UserError(f"adapter 'openai': base_url={self.base_url!r} must start with http:// or https://")
-        if self.concurrency < 1 or self.max_retries < 0 or self.timeout <= 0 or self.backoff < 0:
-            raise UserError("adapter 'openai': concurrency >= 1, max_retries >= 0, timeout > 0, backoff >= 0")
-
-
-def public_url(url: str) -> str:
-    """``url`` without user info, query or fragment (where credentials sometimes hide), for descriptions."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        try:
+            scheme = urllib.parse.urlsplit(self.base_url).scheme
+        except ValueError:  # a malformed address (an unclosed IPv6 bracket)
+            scheme = ""
+        if scheme not in ("http", "https"):
+            shown = public_url(self.base_url)  # never echo a credential the address may carry
+            raise UserError(f"adapter 'openai': base_url={shown!r} must start with http:// or https://")
+        finite = 0 < self.timeout < math.inf and 0 <= self.backoff < math.inf
+        if self.concurrency < 1 or self.max_retries < 0 or not finite:
+            raise UserError("adapter 'openai': concurrency >= 1, max_retries >= 0, timeout > 0, backoff >= 0 (finite)")
+        if not 0 <= self.max_backoff < math.inf or not (self.temperature is None or 0 <= self.temperature < math.inf):
+            raise UserError("adapter 'openai': max_backoff and temperature must be finite numbers >= 0")
 
 
 class OpenAIAdapter(Adapter):
