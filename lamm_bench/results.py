@@ -8,6 +8,11 @@ from the JSON files alone (:func:`load_results`), so a result records everything
 leaderboard shows about its task: name, version, protocol, modality, paper metric label, metric directions and
 the task's place in its group (``task.group``: an optional field, absent from files written before it existed
 and for a task no group lists, so the schema stays version 1).
+
+Result files are input (passed around, merged, downloaded): :func:`read_result` refuses, in one line naming the file,
+one that is not UTF-8 JSON with finite numbers, has a field of the wrong type or out of range, or a model or task
+name ``lamm_bench.names`` does not allow (``lamm_bench.resultcheck``); :func:`load_results` also one that is not at
+``<model>/<task>.json`` of its own names.
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from lamm_bench.data import MetaFile, dataset_identity
 from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import task_fingerprint
+from lamm_bench.jsoncheck import load_json
 from lamm_bench.metrics import higher_is_better
+from lamm_bench.resultcheck import check_result_json
 from lamm_bench.rows import PredictionRow, prediction_line
 from lamm_bench.scoring import TaskOutcome
 from lamm_bench.task import TaskSpec
 
 SCHEMA_VERSION = 1
-READABLE_SCHEMAS = (1,)
 
 
 @dataclass(frozen=True)
@@ -176,26 +182,23 @@ class TaskResult:
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> TaskResult:
-        """Read a result file's content; a ``ValueError`` says what is wrong with it."""
-        try:
-            version = d["schema_version"]
-            if version not in READABLE_SCHEMAS:
-                raise ValueError(f"schema_version {version!r} is not one this lamm-bench reads {READABLE_SCHEMAS}")
-            paper, primary = d["paper_metric"], d["primary"]
-            return cls(
-                model=ModelInfo.from_json(d["model"]), task=TaskInfo.from_json(d["task"]),
-                paper_metric=PaperMetric(paper["name"], paper["value"], paper["key"]),
-                metrics=dict(d["metrics"]), higher_is_better=dict(d["higher_is_better"]),
-                primary=PrimaryMetric(primary["name"], primary["value"],
-                                      tuple(primary["ci95"]) if primary["ci95"] is not None else None),
-                unparsed=d["unparsed"], failed=d["failed"], throughput=Throughput.from_json(d["throughput"]),
-                seed=d["seed"], provenance=dict(d["provenance"]), created=d["created"], schema_version=version,
-            )  # fmt: skip
-        except KeyError as exc:
-            raise ValueError(f"missing field {exc}") from None
-        except (TypeError, AttributeError) as exc:
-            raise ValueError(f"a field has the wrong type ({exc})") from None
+    def from_json(cls, d: Any, where: str = "result file") -> TaskResult:
+        """Read a result file's content, checked field by field (``lamm_bench.resultcheck.check_result_json``).
+
+        Raises:
+            UserError: one line starting with ``where`` that names the field and what is wrong with it.
+        """
+        check_result_json(d, where)
+        paper, primary = d["paper_metric"], d["primary"]
+        return cls(
+            model=ModelInfo.from_json(d["model"]), task=TaskInfo.from_json(d["task"]),
+            paper_metric=PaperMetric(paper["name"], paper["value"], paper["key"]),
+            metrics=dict(d["metrics"]), higher_is_better=dict(d["higher_is_better"]),
+            primary=PrimaryMetric(primary["name"], primary["value"],
+                                  tuple(primary["ci95"]) if primary["ci95"] is not None else None),
+            unparsed=d["unparsed"], failed=d["failed"], throughput=Throughput.from_json(d["throughput"]),
+            seed=d["seed"], provenance=dict(d["provenance"]), created=d["created"], schema_version=d["schema_version"],
+        )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """The result file's content (a new dict each call)."""
@@ -325,17 +328,35 @@ def write_result(out_dir: Path, result: TaskResult, per_sample: Sequence[Predict
 
 
 def read_result(path: Path) -> TaskResult:
-    """A result file as a record; ``ValueError`` when it is not one."""
-    return TaskResult.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A result file as a record.
+
+    Raises:
+        UserError: the file cannot be read (a folder, no permission) or is not a result file
+            (``lamm_bench.resultcheck``), in one line naming it.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read as a result file ({exc.strerror or exc})") from None
+    return TaskResult.from_json(load_json(raw, str(path), finite=True), str(path))
 
 
 def load_results(results_dir: Path) -> list[TaskResult]:
-    """Every result file under ``results_dir`` (``<model>/<task>.json``, sorted by path); a malformed one is a
-    ``UserError``. Their per-sample rows are read with ``lamm_bench.rows.read_prediction_rows``."""
+    """Every result file under ``results_dir`` (``<model>/<task>.json``, sorted by path), each read with
+    :func:`read_result`; their per-sample rows are read with ``lamm_bench.rows.read_prediction_rows``.
+
+    A file must sit where its names put it, ``<model.name>/<task.name>.json``: the commands find its predictions
+    and write its pages there, and a copy under another folder would silently stand in for the real file of that
+    model and task. One that does not is a ``UserError`` naming it, and the file it collides with when that exists.
+    """
     out = []
     for path in sorted(Path(results_dir).glob("*/*.json")):
-        try:
-            out.append(read_result(path))
-        except ValueError as exc:
-            raise UserError(f"{path}: not a lamm-bench result file ({exc})") from None
+        result = read_result(path)
+        home = Path(results_dir) / result.model.name / f"{result.task.name}.json"
+        if path != home:
+            clash = f"; {home} claims them too: keep one of the two" if home.is_file() else ""
+            raise UserError(f"{path}: holds model {result.model.name!r}, task {result.task.name!r}, so it belongs at "
+                            f"{home} (results/<model>/<task>.json){clash}")  # fmt: skip
+        out.append(result)
     return out

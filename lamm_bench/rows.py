@@ -6,7 +6,9 @@ declares it (``runner.trace_rows``: the exact requests with a choice request's o
 truth, the primary metric's terms, the task's :class:`Overlay`); ``results.write_result`` writes ``to_json()``.
 Every reader -- ``compare``, ``judge``, the leaderboard's site -- reads a file through :func:`read_prediction_rows`,
 so a line that is not a row is the same ``UserError`` everywhere, naming the file and line: bytes that are not
-UTF-8, text that is not JSON, not an object, a missing, unknown or mistyped field, an id seen on an earlier line.
+UTF-8, text that is not JSON or nested too deeply (``lamm_bench.jsoncheck``), not an object, a missing, unknown or
+mistyped field, a score, term or overlay number that is not finite, a ``media`` path that is absolute or leaves
+the data root (``..``), an id seen on an earlier line.
 A torn last line is one of these too: the file is written atomically, so a partial line is damage, not an
 interrupted write (unlike the resumable store, ``lamm_bench.store``).
 
@@ -26,16 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from lamm_bench.errors import UserError
+from lamm_bench.jsoncheck import (check_fields, is_finite, json_type, load_json, numbers,
+                                  relative_path_problem)
 
 Point = tuple[float, float]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _numbers(value: Any, n: int | None = None) -> bool:
-    return isinstance(value, list) and (n is None or len(value) == n) and all(map(_is_number, value))
 
 
 @dataclass(frozen=True)
@@ -86,18 +82,18 @@ class Overlay:
     def from_json(cls, d: Any, where: str) -> Overlay:
         """Read a row's ``overlay``; ``where`` names the file and line in the error."""
         if not isinstance(d, dict):
-            raise UserError(f"{where}: field 'overlay' should be an object, found {_json_type(d)}")
+            raise UserError(f"{where}: field 'overlay' should be an object, found {json_type(d)}")
         unknown = sorted(set(d) - {"gt_boxes", "pred_boxes", "gt_points", "pred_points"})
         if unknown:
             raise UserError(f"{where}: unknown field 'overlay.{unknown[0]}'")
         boxes = {name: d.get(name, []) for name in ("gt_boxes", "pred_boxes")}
         for name, items in boxes.items():
             if not (isinstance(items, list) and all(isinstance(b, list) and len(b) == 2 and isinstance(b[0], str)
-                                                    and _numbers(b[1]) for b in items)):  # fmt: skip
+                                                    and numbers(b[1]) for b in items)):  # fmt: skip
                 raise UserError(f"{where}: 'overlay.{name}' should be a list of [label, [numbers]]")
         points = {name: d.get(name, []) for name in ("gt_points", "pred_points")}
         for name, items in points.items():
-            if not (isinstance(items, list) and all(_numbers(p, 2) for p in items)):
+            if not (isinstance(items, list) and all(numbers(p, 2) for p in items)):
                 raise UserError(f"{where}: 'overlay.{name}' should be a list of [x, y] points")
         return cls.of(**boxes, **points)
 
@@ -131,44 +127,23 @@ class RequestTrace:
     def from_json(cls, d: Any, where: str) -> RequestTrace:
         """Read one of a row's ``requests``; ``where`` names the file, line and request in the error."""
         if not isinstance(d, dict):
-            raise UserError(f"{where}: should be an object, found {_json_type(d)}")
-        _check_fields(d, {"key": str, "system": str, "text": str}, {"assistant_prefix": str, "options": list,
-                                                                     "option_scores": list}, where)  # fmt: skip
+            raise UserError(f"{where}: should be an object, found {json_type(d)}")
+        check_fields(d, {"key": str, "system": str, "text": str}, {"assistant_prefix": str, "options": list,
+                                                                    "option_scores": list}, where)  # fmt: skip
         options, scores = d.get("options"), d.get("option_scores")
         if options is not None and not all(isinstance(o, str) for o in options):
             raise UserError(f"{where}: field 'options' should be a list of strings")
-        if scores is not None and not (_numbers(scores) and options is not None and len(scores) == len(options)):
+        # a log-likelihood may be -Infinity (an impossible option): any number, not only finite ones
+        if scores is not None and not (numbers(scores, finite=False) and options is not None and len(scores) == len(options)):
             raise UserError(f"{where}: field 'option_scores' should be one number per option")
         return cls(d["key"], d["system"], d["text"], d.get("assistant_prefix", ""),
                    tuple(options) if options is not None else None,
                    tuple(scores) if scores is not None else None)  # fmt: skip
 
 
-def _check_fields(d: Mapping[str, Any], required: Mapping[str, type | tuple[type, ...]],
-                  optional: Mapping[str, type | tuple[type, ...]], where: str) -> None:  # fmt: skip
-    """Every required field present, no unknown field, each of its type."""
-    missing = [k for k in required if k not in d]
-    if missing:
-        raise UserError(f"{where}: missing field {missing[0]!r}")
-    unknown = sorted(set(d) - set(required) - set(optional))
-    if unknown:
-        raise UserError(f"{where}: unknown field {unknown[0]!r}")
-    for name, kinds in {**required, **optional}.items():
-        value = d.get(name)
-        if name in d and not isinstance(value, kinds):
-            wanted = " or ".join(_JSON_TYPES[k] for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
-            raise UserError(f"{where}: field {name!r} should be {wanted}, found {_json_type(value)}")
-
-
-def _json_type(value: Any) -> str:
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-_JSON_TYPES = {str: "string", dict: "object", list: "list", bool: "boolean", int: "number", float: "number",
-               type(None): "null"}  # fmt: skip
-
 _ROW_REQUIRED = {"id": str, "prediction": (str, dict), "parsed": object, "scores": dict, "unparsed": bool,
                  "failed": bool}  # fmt: skip
+_MEDIA_HINT = "a path relative to the data root, without .."
 _ROW_OPTIONAL = {"requests": list, "media": list, "target": dict, "terms": list, "overlay": dict}
 
 
@@ -211,16 +186,19 @@ class PredictionRow:
     def from_json(cls, d: Any, where: str) -> PredictionRow:
         """Read one line's object, checking every field; ``where`` (``file:line``) starts the ``UserError``."""
         if not isinstance(d, dict):
-            raise UserError(f"{where}: expected a JSON object, found {_json_type(d)}")
-        _check_fields(d, _ROW_REQUIRED, _ROW_OPTIONAL, where)
+            raise UserError(f"{where}: expected a JSON object, found {json_type(d)}")
+        check_fields(d, _ROW_REQUIRED, _ROW_OPTIONAL, where)
         if isinstance(d["prediction"], dict) and not all(isinstance(v, str) for v in d["prediction"].values()):
             raise UserError(f"{where}: field 'prediction' should be a string or an object of strings")
-        if not all(map(_is_number, d["scores"].values())):
-            raise UserError(f"{where}: field 'scores' should map names to numbers")
-        if not all(isinstance(m, str) for m in d.get("media", ())):
-            raise UserError(f"{where}: field 'media' should be a list of paths")
-        if "terms" in d and not _numbers(d["terms"], 2):
-            raise UserError(f"{where}: field 'terms' should be [numerator, denominator]")
+        if not all(map(is_finite, d["scores"].values())):
+            raise UserError(f"{where}: field 'scores' should map names to numbers (finite ones)")
+        for media in d.get("media", ()):
+            problem = relative_path_problem(media) if isinstance(media, str) else "is not a string"
+            if problem:
+                shown = repr(media)[:60] if isinstance(media, str) else json_type(media)
+                raise UserError(f"{where}: field 'media' should be a list of paths ({_MEDIA_HINT}); {shown} {problem}")
+        if "terms" in d and not numbers(d["terms"], 2):
+            raise UserError(f"{where}: field 'terms' should be [numerator, denominator] (finite numbers)")
         requests = tuple(RequestTrace.from_json(r, f"{where}: requests[{i}]") for i, r in enumerate(d.get("requests", ())))
         return cls(
             id=d["id"], prediction=d["prediction"], parsed=d["parsed"], scores=d["scores"], unparsed=d["unparsed"],
@@ -250,13 +228,7 @@ def read_prediction_rows(path: Path) -> list[PredictionRow]:
     seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
         where = f"{path}:{number}"
-        try:
-            value = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise UserError(f"{where}: not UTF-8 text (byte {exc.start + 1} of the line)") from None
-        except ValueError as exc:
-            raise UserError(f"{where}: not valid JSON ({exc})") from None
-        row = PredictionRow.from_json(value, where)
+        row = PredictionRow.from_json(load_json(raw, where), where)
         if row.id in seen:
             raise UserError(f"{where}: sample id {row.id!r} was already on line {seen[row.id]}")
         seen[row.id] = number

@@ -40,7 +40,7 @@ def test_malformed_result_file_is_a_user_error(tmp_path):
     bad.parent.mkdir(parents=True)
     bad.write_text("{}")
     proc = run_cli("leaderboard", "--out", str(tmp_path))
-    assert proc.returncode == 2 and "not a lamm-bench result file" in proc.stderr
+    assert proc.returncode == 2 and "t.json: missing field 'schema_version'" in proc.stderr
     assert not (tmp_path / "README.md").exists()
 
 

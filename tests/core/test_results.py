@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import lamm_bench
+from lamm_bench.errors import UserError
 from lamm_bench.results import SCHEMA_VERSION, GroupPlace, ModelInfo, TaskResult, Throughput, read_result
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "leaderboard" / "results"
@@ -53,16 +54,16 @@ def test_a_counter_the_record_does_not_name_is_kept(tmp_path):
     "change, message",
     [
         (lambda d: d.pop("metrics"), "missing field 'metrics'"),
-        (lambda d: d["task"].pop("modality"), "missing field 'modality'"),
+        (lambda d: d["task"].pop("modality"), "missing field 'task.modality'"),
         (lambda d: d.update(schema_version=2), "schema_version 2"),
-        (lambda d: d.update(model=[]), "wrong type"),
+        (lambda d: d.update(model=[]), "field 'model' should be object, found list"),
     ],
 )
-def test_a_malformed_result_is_a_value_error_saying_what(change, message):
+def test_a_malformed_result_is_a_user_error_saying_what(change, message):
     content = json.loads((FIXTURES / "model-a/cifar10.json").read_text())
     change(content)
-    with pytest.raises(ValueError, match=message):
-        TaskResult.from_json(content)
+    with pytest.raises(UserError, match=f"^x.json: {message}"):
+        TaskResult.from_json(content, "x.json")
 
 
 def test_the_leaderboard_names_a_result_file_it_cannot_read(tmp_path):
@@ -72,5 +73,5 @@ def test_the_leaderboard_names_a_result_file_it_cannot_read(tmp_path):
     bad = tmp_path / "results/model-a/cifar10.json"
     bad.write_text(bad.read_text().replace('"schema_version": 1', '"schema_version": 9'))
     proc = run_cli("leaderboard", "--out", str(tmp_path))
-    assert proc.returncode == 2 and "cifar10.json: not a lamm-bench result file (schema_version 9" in proc.stderr
+    assert proc.returncode == 2 and "cifar10.json: schema_version 9 is not one this lamm-bench reads" in proc.stderr
     assert not (tmp_path / "README.md").exists()
