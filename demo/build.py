@@ -11,10 +11,11 @@ in a fixed order, so two builds with the same seed are byte-identical. The sourc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,10 +161,19 @@ def require_demo_packages() -> None:
             raise UserError(f"writing lamm-mini needs {name}: pip install 'lamm-bench[demo]'")
 
 
+STAGING_LOCK = ".lamm-bench-building"
+"""A file inside a staging folder, locked (``flock``) by the build writing it: a staging folder whose lock can be
+taken belongs to a build that died (killed, power lost), and the next build of the same data root removes it."""
+UNLOCKED_GRACE_SECONDS = 60.0
+"""A staging folder without a lock file is a build's first instants (or an older lamm-bench's leftover): removed
+only once it is this old."""
+
+
 def build_into(out: Path, tasks: Sequence[TaskSpec], **options) -> dict[str, int]:
-    """:func:`build_lamm_mini` into a fresh folder beside ``out``, then moved into place: an interrupted build leaves
-    no half-written data root, and an earlier lamm-mini at ``out`` is replaced. Any other non-empty ``out`` is
-    refused (it might be someone's LAMM_Dataset)."""
+    """:func:`build_lamm_mini` into a fresh folder beside ``out`` (``.<out name>.XXXXXXXX``), then moved into place:
+    an interrupted build leaves no half-written data root, and an earlier lamm-mini at ``out`` is replaced. Any other
+    non-empty ``out`` is refused (it might be someone's LAMM_Dataset). Staging folders that earlier builds of the
+    same ``out`` left behind when they were killed are removed first (:func:`remove_stale_staging`)."""
     import shutil
     import tempfile
 
@@ -174,10 +184,13 @@ def build_into(out: Path, tasks: Sequence[TaskSpec], **options) -> dict[str, int
         raise UserError(f"data mini: {out} exists and is not a lamm-mini data root; choose an empty or new folder")
     require_demo_packages()
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        staging.chmod(0o755)  # mkdtemp's folder is private; a data root is not
-        counts = build_lamm_mini(staging, tasks, **options)
+        with _locked(staging / STAGING_LOCK):
+            staging.chmod(0o755)  # mkdtemp's folder is private; a data root is not
+            counts = build_lamm_mini(staging, tasks, **options)
+            (staging / STAGING_LOCK).unlink()  # while still locked: the folder is now fresh, so no build removes it
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -185,3 +198,53 @@ def build_into(out: Path, tasks: Sequence[TaskSpec], **options) -> dict[str, int
         if staging.exists():
             shutil.rmtree(staging)
     return counts
+
+
+def staging_folders(out: Path) -> list[Path]:
+    """The folders beside ``out`` named as :func:`build_into` names its staging folders (``.<out name>.`` and the
+    eight characters ``tempfile.mkdtemp`` adds); nothing else matches."""
+    import re
+
+    pattern = re.compile(re.escape(f".{out.name}.") + r"[a-z0-9_]{8}")
+    if not out.parent.is_dir():
+        return []
+    return sorted(p for p in out.parent.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink())
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove the staging folders of earlier builds of ``out`` that died: those whose lock no build holds (and,
+    without a lock file, those older than :data:`UNLOCKED_GRACE_SECONDS`). A build still running keeps its folder.
+    Returns the folders removed."""
+    import fcntl
+    import shutil
+    import time
+
+    removed = []
+    for folder in staging_folders(out):
+        lock = folder / STAGING_LOCK
+        try:
+            if not lock.is_file():
+                if time.time() - folder.stat().st_mtime > UNLOCKED_GRACE_SECONDS:
+                    shutil.rmtree(folder)
+                    removed.append(folder)
+                continue
+            with lock.open("a") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(folder)
+                removed.append(folder)
+        except (BlockingIOError, FileNotFoundError):
+            continue  # a build is writing it, or it went away meanwhile
+    if removed:
+        logger.warning("data mini: removed %d staging folder(s) of an earlier build that was killed: %s",
+                       len(removed), ", ".join(p.name for p in removed))  # fmt: skip
+    return removed
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created) while the block runs; released when the process dies."""
+    import fcntl
+
+    with path.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
