@@ -27,6 +27,11 @@ def disk_full(exc: BaseException, path: object) -> UserError | None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file (UTF-8) as :func:`atomic_write_bytes` does."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that readers see either the old content or the whole new one, never a part; the temporary
     file (``.<name>.tmp<pid>`` in the same folder) is removed when the write fails.
 
@@ -36,8 +41,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
+        with tmp.open("wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

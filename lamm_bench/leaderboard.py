@@ -9,10 +9,11 @@ per column in bold, the LAMM paper's published numbers as separately marked refe
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from lamm_bench.files import atomic_write_text
+from lamm_bench.files import atomic_write_bytes, atomic_write_text
 from lamm_bench.published import PUBLISHED
 from lamm_bench.results import TaskResult, load_results
 from lamm_bench.tables import CHART, Table, best_values, build_tables, column_info, format_value
@@ -119,9 +120,10 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
             ax.axis("off")
         fig.suptitle("lamm-bench: paper metric per task (dashed: LAMM-13B as published)", fontsize=9)
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=100, metadata={"Software": None})
         plt.close(fig)
+    atomic_write_bytes(path, png.getvalue())
 
 
 def write_leaderboard(out_dir: Path, data_root: Path | None = None) -> Path:

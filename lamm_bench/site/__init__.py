@@ -79,7 +79,7 @@ def write_site(out_dir: Path, results: Sequence[TaskResult], rows: Rows | None =
     maker.finish()
     if results:
         for name in ("site.css", "browser.js"):
-            (folder / name).write_text(static(name), encoding="utf-8")
+            atomic_write_text(folder / name, static(name))
     index = out_dir / INDEX
     atomic_write_text(index, render_index(results, column_leads(results, rows, seed=seed), chart=bool(results)))
     return index

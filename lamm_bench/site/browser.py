@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lamm_bench.files import atomic_write_text
 from lamm_bench.rows import Overlay, PredictionRow
 from lamm_bench.site.media import MediaMaker
 
@@ -101,13 +102,13 @@ def write_task_pages(folder: Path, result: Any, rows: Sequence[PredictionRow], m
             records.append(record)
             flags.append(str(flag))
         text = f"lammChunk({start // CHUNK},{script_json(records)});\n"
-        (chunk_dir / f"{start // CHUNK:04d}.js").write_text(text, encoding="utf-8")
+        atomic_write_text(chunk_dir / f"{start // CHUNK:04d}.js", text)
     page = folder / f"{task}.html"
     data = {"model": result.model.name, "task": task, "chunkDir": f"{task}/", "chunkSize": CHUNK, "n": len(rows),
             "flags": "".join(flags), "systems": list(systems), "modality": result.task.modality,
             "primary": result.primary.name, "higherIsBetter": higher,
             "wrongKnown": any(r.terms is not None or "correct" in r.scores for r in rows)}  # fmt: skip
-    page.write_text(page_html(result, data), encoding="utf-8")
+    atomic_write_text(page, page_html(result, data))
     return page
 
 
