@@ -2,10 +2,12 @@
 
 Both read the first whitespace token of the lowercased answer that is a digit string or a number word up to
 twenty (``5.``, ``12,`` and ``3.5`` are skipped; a superscript such as ``²``, on which the reference crashes, is
-skipped too). Paper (``@3085eef FSC_eval``): no count reads as 0, ``mae`` = mean ``|gt - pred|`` (the table's
-"MAE", LAMM 46.88), plus ``mae_gt_lt10`` over images with fewer than ten objects. ChEF (``Counting``, metric type
-``basic``, 256 tokens): each error is clipped at the true count, ``clipped_error`` (reported by ChEF as "MAE"),
-plus ``exact_match``.
+skipped too; so is ``-5``: a sign is not a digit, so a negative count is never read, as in the reference). A
+count above ``COUNT_MAX`` (10**300) reads as 10**300: below it every count scores exactly as the reference scores
+it (``10**30`` gives an error of about 1e30), above it the reference's mean overflows and crashes. Paper
+(``@3085eef FSC_eval``): no count reads as 0, ``mae`` = mean ``|gt - pred|`` (the table's "MAE", LAMM 46.88), plus
+``mae_gt_lt10`` over images with fewer than ten objects. ChEF (``Counting``, metric type ``basic``, 256 tokens):
+each error is clipped at the true count, ``clipped_error`` (reported by ChEF as "MAE"), plus ``exact_match``.
 
 System message: ChEF's ``FSC147_LAMM`` scenario has none, so the LAMM wrapper keeps whatever its global
 conversation template holds (the template default in a fresh process, or the previous dataset's message). That

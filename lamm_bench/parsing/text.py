@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "COUNT_MAX",
     "NUMBER_WORDS",
     "quoted_span_paper",
     "quoted_span_chef",
@@ -62,17 +63,25 @@ def quoted_span_chef(text: str) -> str:
     return ". ".join(spans) if spans else text
 
 
-def _first_count(text: str) -> int | None:
-    """First whitespace token that is ``str.isdigit()`` (as an int) or a number word; None if there is none.
+#: The largest count read: a longer digit string reads as this. Below it every count is the reference's own; above
+#: it the reference's float arithmetic (the mean of ``|gt - pred|``) overflows and crashes, while here every error,
+#: sum and mean stays a finite float.
+COUNT_MAX = 10**300
 
-    ``"5."``, ``"12,"`` and ``"3.5"`` are not digit strings and are skipped, as in the reference. Tokens that
-    pass ``isdigit()`` but that ``int()`` rejects (superscripts like ``²``, or more than Python's 4300-digit
-    limit) crash the reference; here they are skipped like any other non-number token.
+
+def _first_count(text: str) -> int | None:
+    """First whitespace token that is ``str.isdigit()`` (as an int, at most :data:`COUNT_MAX`) or a number word; None
+    if there is none.
+
+    ``"5."``, ``"12,"`` and ``"3.5"`` are not digit strings and are skipped, as in the reference; so is ``"-5"``
+    (a sign is not a digit: a negative count is never read). Tokens that pass ``isdigit()`` but that ``int()``
+    rejects (superscripts like ``²``, or more than Python's 4300-digit limit) crash the reference; here they are
+    skipped like any other non-number token.
     """
     for token in text.split():
         if token.isdigit():
             try:
-                return int(token)
+                return min(int(token), COUNT_MAX)
             except ValueError:
                 continue
         if token in NUMBER_WORDS:
