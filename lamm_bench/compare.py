@@ -219,15 +219,34 @@ def compare_models(
             out.append(TaskComparison(task, None, NO_ROWS))
             continue
         aggregate = aggregate_for(a) if aggregate_for else None
-        out.append(compare_task(a, b, *map(read_prediction_rows, paths), aggregate=aggregate, n_boot=n_boot, seed=seed))
+        rows = [read_prediction_rows(path) for path in paths]
+        for path, rows_of_one in zip(paths, rows):
+            _check_aggregate(aggregate, rows_of_one, path)
+        out.append(compare_task(a, b, *rows, aggregate=aggregate, n_boot=n_boot, seed=seed))
     if all(c.note in (NO_ROWS, NO_COMMON, DIFFERENT_DATA) for c in out):
         raise UserError(f"compare: {model_a!r} and {model_b!r} share no samples on {', '.join(chosen)}")
     return out
 
 
+def _check_aggregate(aggregate: Aggregate | None, rows: Sequence[PredictionRow], path: Path) -> None:
+    """Refuse, naming ``path``, rows the task's ``aggregate`` cannot read (scores or parsed answers of another
+    shape: the file is input); a paper metric the aggregate does not give (a corpus metric) is left to
+    :func:`compare_task`."""
+    if aggregate is None or not rows:
+        return
+    try:
+        aggregate(rows)
+    except KeyError:
+        pass
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
 def registry_aggregate(result: TaskResult) -> Aggregate | None:
     """The installed task's ``aggregate`` as a row statistic of the result's paper metric, when the task is
-    installed and its paper metric is aggregated from per-sample scores (not a corpus metric such as CIDEr)."""
+    installed and its paper metric is aggregated from per-sample scores (not a corpus metric such as CIDEr: then
+    the statistic raises ``KeyError``). Rows the task's aggregate cannot read -- their scores or parsed answers are
+    not of the shape its scoring writes -- are a ``UserError``: predictions files are input."""
     from lamm_bench import registry
     from lamm_bench.records import SampleScore
 
@@ -238,6 +257,11 @@ def registry_aggregate(result: TaskResult) -> Aggregate | None:
 
     def aggregate(rows: Sequence[PredictionRow]) -> float:
         scores = [SampleScore(values=r.scores, parsed=r.parsed, unparsed=r.unparsed) for r in rows]
-        return float(spec.aggregate(scores)[key])
+        try:
+            metrics = spec.aggregate(scores)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as exc:
+            raise UserError(f"the rows are not what task {spec.name}'s metric reads ({type(exc).__name__}: "
+                            f"{exc})") from None  # fmt: skip
+        return float(metrics[key])
 
     return aggregate

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -120,7 +121,8 @@ def print_comparison(model_a: str, model_b: str, rows: Sequence[Any]) -> None:
             table.add_row(row.task, "-", "-", "-", "-", "-", "-", f"- ({row.note})")
             continue
         verdict = f"yes: {model_a if d.better == 'a' else model_b} better" if d.significant else "no"
-        table.add_row(row.task, f"{d.metric} {'↑' if d.higher_is_better else '↓'}", f"{d.value_a:.2f}",
+        metric = escape(d.metric)  # a label from a result file is text, never rich markup
+        table.add_row(row.task, f"{metric} {'↑' if d.higher_is_better else '↓'}", f"{d.value_a:.2f}",
                       f"{d.value_b:.2f}", f"{d.difference:+.2f}", f"[{d.ci95[0]:+.2f}, {d.ci95[1]:+.2f}]", str(d.n),
                       verdict)  # fmt: skip
     out.print(table)

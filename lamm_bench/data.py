@@ -9,13 +9,13 @@ is wrong; media paths that are absolute or escape the data root are refused.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lamm_bench.errors import UserError
+from lamm_bench.jsoncheck import load_json
 from lamm_bench.records import Sample
 from lamm_bench.task import TaskSpec
 
@@ -64,8 +64,8 @@ def dataset_identity(root: Path) -> dict[str, str] | None:
     if not path.is_file():
         return None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        raw = load_json(path.read_bytes(), str(path))
+    except OSError as exc:
         raise UserError(f"{path}: not a dataset identity file ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
         raise UserError(f'{path}: should be a JSON object with a "name" (and "version", "description")')
@@ -88,10 +88,7 @@ def read_meta_file(path: Path) -> MetaFile:
     if not path.is_file():
         raise UserError(f"meta file not found: {path}")
     raw = path.read_bytes()
-    try:
-        records = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc})") from None
+    records = load_json(raw, str(path))  # not UTF-8, not JSON, or nested too deeply: one line naming the file
     if not isinstance(records, list):
         raise UserError(f"{path}: expected a JSON list of records, found {type(records).__name__}")
     if not records:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -66,18 +67,37 @@ def load_json(raw: bytes | str, where: str, *, finite: bool = False) -> Any:
         raise UserError(f"{where}: not valid JSON ({exc})") from None
     if not within_depth(value, MAX_DEPTH):
         raise UserError(f"{where}: not valid JSON (nested more than {MAX_DEPTH} levels deep)")
+    if _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
+        raise UserError(f"{where}: not valid JSON (a string holds a lone UTF-16 surrogate, which is no character)")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a string (or object key) in ``value`` holds a surrogate that no pair made a character: such text
+    cannot be written as UTF-8, so it would fail only later, when a page is written."""
+    level = [value]
+    while level:
+        strings = [v for v in level if isinstance(v, str)]
+        if any(_LONE_SURROGATE.search(v) for v in strings):
+            return True
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (list(item) + list(item.values()) if isinstance(item, dict) else item)]  # fmt: skip
+    return False
 
 
 def within_depth(value: Any, limit: int) -> bool:
     """Whether ``value`` nests lists and objects at most ``limit`` levels deep (walked without recursion)."""
-    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
-    while stack:
-        item, depth = stack.pop()
+    level, depth = ([value] if isinstance(value, (dict, list)) else []), 1
+    while level:  # one level at a time: no recursion, and no bookkeeping per value
         if depth > limit:
             return False
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(child, (dict, list))]  # fmt: skip
+        depth += 1
     return True
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lamm_bench.errors import UserError
+from lamm_bench.jsoncheck import load_json
 from lamm_bench.records import Sample
 from lamm_bench.task import TaskSpec
 
@@ -16,23 +16,16 @@ def _records(path: Path) -> list[tuple[str, Any]]:
     """(location, record) pairs from a JSON list file or a JSONL file."""
     if not path.is_file():
         raise UserError(f"predictions file not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}: not valid JSON ({exc})") from None
-        return [(f"{path}: item {i}", item) for i, item in enumerate(items)]
-    out = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append((f"{path}:{number}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-    return out
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
+    if text.lstrip().startswith("["):
+        return [(f"{path}: item {i}", item) for i, item in enumerate(load_json(text, str(path)))]
+    return [(f"{path}:{number}", load_json(line, f"{path}:{number}"))
+            for number, line in enumerate(text.splitlines(), start=1) if line.strip()]  # fmt: skip
 
 
 def read_predictions(path: Path, task: TaskSpec, samples: Sequence[Sample], *, partial: bool = False) -> dict[str, Any]:
@@ -48,8 +41,10 @@ def read_predictions(path: Path, task: TaskSpec, samples: Sequence[Sample], *, p
     for where, record in _records(Path(path)):
         if not isinstance(record, dict) or "id" not in record or "text" not in record:
             raise UserError(f"{where}: expected an object with 'id' and 'text'")
-        if not isinstance(record["text"], want):
-            raise UserError(f"{where}: 'text' should be {'an object' if want is dict else 'a string'} for task {task.name}")
+        text = record["text"]
+        if not isinstance(text, want) or (want is dict and not all(isinstance(v, str) for v in text.values())):
+            wanted = "an object of strings" if want is dict else "a string"
+            raise UserError(f"{where}: 'text' should be {wanted} for task {task.name}")
         sample_id = str(record["id"])
         if sample_id in predictions:
             raise UserError(f"{where}: duplicate prediction for id {sample_id!r}")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lamm_bench.errors import UserError
 from lamm_bench.files import disk_full
+from lamm_bench.jsoncheck import load_json
 from lamm_bench.records import Response
 
 log = logging.getLogger(__name__)
@@ -138,9 +139,9 @@ def _parse_line(line: bytes, *, where: str) -> StoredResponse:
     """One store line as a record, or a UserError saying what is wrong with it."""
     hint = "delete that line to ask its request again, or the file to start over"
     try:
-        raw = json.loads(line)
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError too
-        raise UserError(f"{where}: not valid JSON ({exc}); {hint}") from None
+        raw = load_json(line, where)  # not UTF-8, not JSON, or nested too deeply
+    except UserError as exc:
+        raise UserError(f"{exc}; {hint}") from None
     if not isinstance(raw, dict):
         raise UserError(f"{where}: expected a JSON object, found {type(raw).__name__}; {hint}")
     for name, value in raw.items():
@@ -148,6 +149,8 @@ def _parse_line(line: bytes, *, where: str) -> StoredResponse:
         if kinds is not None and (not isinstance(value, kinds) or isinstance(value, bool)):
             raise UserError(f"{where}: field {name!r} should be {' or '.join(k.__name__ for k in kinds)}, "
                             f"found {type(value).__name__}; {hint}")  # fmt: skip
+    if isinstance(raw.get("n_tokens"), int) and raw["n_tokens"] < 0:
+        raise UserError(f"{where}: field 'n_tokens' should not be negative, found {raw['n_tokens']}; {hint}")
     scores = raw.get("option_scores")
     if scores is not None and not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in scores):
         raise UserError(f"{where}: field 'option_scores' should be a list of numbers; {hint}")

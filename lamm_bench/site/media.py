@@ -6,6 +6,12 @@ folder, so the site is self-contained and a committed leaderboard opens from the
 is a hash of its relative path, and ``index.json`` beside them records each source's size (needed to place
 keypoints given in pixels): a later render without the data root reuses them. Same source, same bytes: the
 encoders are deterministic and write no metadata.
+
+The index is a cache, read back as input (:func:`read_media_index`): one that is torn, corrupt or not of the shape
+written here is dropped with a warning and rebuilt, never an error; it is written atomically. A media path comes
+from a predictions row, whose reader refused absolute paths and ``..``; a path that still leads out of the data root
+(through a symbolic link inside it) is not drawn, with one warning (:meth:`MediaMaker.finish`), so a row cannot put
+a picture of a file outside the data root into the site.
 """
 
 from __future__ import annotations
@@ -13,8 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
+
+from lamm_bench.errors import UserError, one_line
+from lamm_bench.files import atomic_write_text
+from lamm_bench.jsoncheck import load_json
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +35,30 @@ CLOUD_VIEW = 256
 """Side of a point cloud's top-down view, in pixels."""
 MAX_POINTS = 60_000
 """Points drawn per view (an even stride over the cloud's points)."""
+INDEX = "index.json"
+PICTURE = re.compile(r"[0-9a-f]{20}\.(?:png|jpg)")
+"""A picture's file name under ``media/``: a hash of its media path, and the kind of picture."""
+
+
+def read_media_index(path: Path) -> dict[str, list[int]]:
+    """The sizes ``index.json`` records by picture name; empty, with a warning, when it is missing a picture name
+    or a ``[width, height]`` of positive integers, or is not JSON at all (a cache: it is rebuilt)."""
+    if not path.is_file():
+        return {}
+    try:
+        sizes = load_json(path.read_bytes(), str(path))
+    except (OSError, UserError) as exc:
+        log.warning("%s: unreadable (%s); a new one is started: pictures are made again from the data root", path,
+                    one_line(str(exc)))
+        return {}
+    good = isinstance(sizes, dict) and all(
+        PICTURE.fullmatch(name) and isinstance(size, list) and len(size) == 2
+        and all(type(v) is int and 0 < v < 1 << 31 for v in size) for name, size in sizes.items())  # fmt: skip
+    if not good:
+        log.warning("%s: not an index of picture sizes; a new one is started: pictures are made again from the data "
+                    "root", path)
+        return {}
+    return sizes
 
 
 class MediaMaker:
@@ -32,9 +67,10 @@ class MediaMaker:
     def __init__(self, media_dir: Path, data_root: Path | None):
         self.media_dir = Path(media_dir)
         self.data_root = Path(data_root) if data_root is not None else None
-        index = self.media_dir / "index.json"
-        self.sizes: dict[str, list[int]] = json.loads(index.read_text()) if index.is_file() else {}
+        self.sizes = read_media_index(self.media_dir / INDEX)
         self.used: set[str] = set()
+        self.outside: list[str] = []
+        """Media paths not drawn because they lead out of the data root through a symbolic link."""
 
     def picture(self, relative: str) -> dict[str, Any] | None:
         """``{"src": file name under media/, "w", "h"}`` (the source's size), or None when neither the picture nor
@@ -46,6 +82,9 @@ class MediaMaker:
             source = self.data_root / relative if self.data_root is not None else None
             if source is None or not source.is_file():
                 return None
+            if not source.resolve().is_relative_to(self.data_root.resolve()):  # a link in the root leads out
+                self.outside.append(relative)
+                return None
             try:
                 self.sizes[name] = cloud_view(source, target) if is_cloud else thumbnail(source, target)
             except Exception as exc:  # a bad media file must not stop the leaderboard; the page says so
@@ -56,17 +95,21 @@ class MediaMaker:
         return {"src": name, "w": w, "h": h}
 
     def finish(self) -> None:
-        """Drop pictures no page uses any more and write the sizes of those that stay."""
+        """Drop pictures no page uses any more and write the sizes of those that stay (atomically); warn once about
+        media paths that were not drawn because they lead out of the data root."""
+        if self.outside:
+            log.warning("%d media path(s) lead out of the data root %s through a symbolic link and are not drawn, "
+                        "e.g. %r", len(self.outside), self.data_root, self.outside[0])  # fmt: skip
         if not self.media_dir.is_dir():
             return
         for path in self.media_dir.iterdir():
-            if path.name != "index.json" and path.name not in self.used:
+            if path.name != INDEX and path.name not in self.used and path.is_file():
                 path.unlink()
         self.sizes = {k: v for k, v in sorted(self.sizes.items()) if k in self.used}
         if self.used:
-            (self.media_dir / "index.json").write_text(json.dumps(self.sizes, indent=0, sort_keys=True) + "\n")
-        elif (self.media_dir / "index.json").exists():
-            (self.media_dir / "index.json").unlink()
+            atomic_write_text(self.media_dir / INDEX, json.dumps(self.sizes, indent=0, sort_keys=True) + "\n")
+        elif (self.media_dir / INDEX).is_file():
+            (self.media_dir / INDEX).unlink()
 
 
 def thumbnail(source: Path, target: Path) -> list[int]:
