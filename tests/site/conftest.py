@@ -13,13 +13,24 @@ TASKS_B = "voc2012,binary-loc,fsc147"
 
 
 @pytest.fixture(scope="session")
-def site(mini_root, tmp_path_factory) -> Path:
+def site_data(mini_root, tmp_path_factory) -> Path:
+    """The mini data root without its demo-data identity file: the site's tables then show as the LAMM benchmark's,
+    with the paper's published rows beside the measured ones (what the sorting and reference-row tests need)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("site_data") / "data"
+    shutil.copytree(mini_root, root, ignore=shutil.ignore_patterns("lamm_bench_dataset.json", "*_Instruct"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def site(site_data, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     for args in (("--model", "dummy", "--task", TASKS_A),
                  ("--model", "dummy", "--model-arg", "seed=1", "--name", "dummy-b", "--task", TASKS_B)):  # fmt: skip
-        proc = run_cli("run", *args, "--data-root", str(mini_root), "--out", str(out), "--no-progress")
+        proc = run_cli("run", *args, "--data-root", str(site_data), "--out", str(out), "--no-progress")
         assert proc.returncode == 0, proc.stderr
-    proc = run_cli("leaderboard", "--out", str(out), "--data-root", str(mini_root))
+    proc = run_cli("leaderboard", "--out", str(out), "--data-root", str(site_data))
     assert proc.returncode == 0, proc.stderr
     return out
 
