@@ -5,11 +5,16 @@ Pure and deterministic: the same result files give byte-identical output (no tim
 PNG metadata stripped). The tables -- which results, which columns in which order, labels, directions, the best
 value per column -- are :mod:`lamm_bench.tables`; this module renders them as markdown (the best measured value
 per column in bold, the LAMM paper's published numbers as separately marked reference rows) and as the chart.
+
+Every text that comes from a result file (labels, versions, metric keys, the data set's name) is rendered as plain
+text: in markdown through :func:`markdown_text` (no ``|`` or line break can end a cell or forge a row, no HTML or
+link is made), in the chart through :func:`chart_text` (no ``$`` starts matplotlib's mathtext).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +24,29 @@ from lamm_bench.results import TaskResult, load_results
 from lamm_bench.tables import CHART, Table, best_values, build_tables, column_info, format_value
 
 
+_MARKDOWN = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "\\": "&#92;", "`": "&#96;", "[": "&#91;",
+             "]": "&#93;", "$": "&#36;"}  # fmt: skip
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as plain text in a markdown table cell or heading: line breaks and control characters become a space,
+    and the characters that would end a cell, escape, open a code span, a link or math, or make HTML are entities (a
+    name or label without them is unchanged)."""
+    return "".join(_MARKDOWN.get(c, c) for c in _BREAKS.sub(" ", str(text)))
+
+
+def chart_text(text: object) -> str:
+    """``text`` as matplotlib shows it literally: ``$`` escaped (no mathtext), control characters a space."""
+    return _BREAKS.sub(" ", str(text)).replace("$", r"\$")
+
+
 def render_table(table: Table) -> list[str]:
     """Markdown lines of one table, its reference rows and its column legend."""
-    heads = [f"{t}<br>{column_info(table, t)[0]} {'↑' if column_info(table, t)[1] else '↓'}" for t in table.tasks]
-    lines = [f"## {table.title}", "", "| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    md = markdown_text
+    heads = [f"{md(t)}<br>{md(label)} {'↑' if higher else '↓'}" for t in table.tasks
+             for label, higher in [column_info(table, t)]]
+    lines = [f"## {md(table.title)}", "", "| model | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
     best = best_values(table)
     for model, per_task in table.rows.items():
         cells = []
@@ -30,7 +54,7 @@ def render_table(table: Table) -> list[str]:
             value = per_task[task].paper_metric.value if task in per_task else None
             text = format_value(value)
             cells.append(f"**{text}**" if value is not None and value == best.get(task) and len(table.rows) > 1 else text)
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md(model)} | " + " | ".join(cells) + " |")
     if table.reference:
         for row in PUBLISHED:
             if any(t in row.values for t in table.tasks):
@@ -43,18 +67,19 @@ def render_table(table: Table) -> list[str]:
 
 
 def _legend(table: Table) -> list[str]:
+    md = markdown_text
     lines = ["| column | protocol | version | paper metric | computed as | samples |", "|---|---|---|---|---|---|"]
     for task in table.tasks:
         results = [per[task] for per in table.rows.values() if task in per]
         if not results:
             label = column_info(table, task)[0]
-            lines.append(f"| {task} | {table.protocol} | – | {label} | (no results yet) | – |")
+            lines.append(f"| {md(task)} | {md(table.protocol)} | – | {md(label)} | (no results yet) | – |")
             continue
         versions = ", ".join(sorted({r.task.version for r in results}))
         keys = ", ".join(sorted({r.paper_metric.key for r in results}))
         counts = ", ".join(str(n) for n in sorted({r.task.n_samples for r in results}))
         label = results[0].paper_metric.name
-        lines.append(f"| {task} | {table.protocol} | {versions} | {label} | `{keys}` | {counts} |")
+        lines.append(f"| {md(task)} | {md(table.protocol)} | {md(versions)} | {md(label)} | `{md(keys)}` | {counts} |")
     if table.reference:
         lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
                   "the best measured value per column."]  # fmt: skip
@@ -106,15 +131,17 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
         for ax, (table, task) in zip(axes.flat, panels):
             names = [m for m, per in table.rows.items() if task in per]
             values = [table.rows[m][task].paper_metric.value for m in names]
+            measured = [float(v) for v in values if v is not None]
             label, higher = column_info(table, task)
-            ax.barh(names, values, color="#4c72b0")
+            bars = [float("nan") if v is None else float(v) for v in values]  # no bar for a missing value
+            ax.barh([chart_text(m) for m in names], bars, color="#4c72b0")
             published = reference.get(task) if table.reference else None
             if isinstance(published, (int, float)):
                 ax.axvline(published, color="#888888", linestyle="--", linewidth=1)
-            top = max([*values, published if isinstance(published, (int, float)) else 0, 1.0])
-            ax.set_xlim(0, top * 1.1)
+            top = max([*measured, published if isinstance(published, (int, float)) else 0, 1.0])
+            ax.set_xlim(0, min(top * 1.1, 1e300))  # a finite limit even for a value near the float maximum
             where = f" ({table.dataset})" if table.dataset else ""
-            ax.set_title(f"{task}{where}: {label} {'↑' if higher else '↓'}")
+            ax.set_title(chart_text(f"{task}{where}: {label} {'↑' if higher else '↓'}"))
             ax.invert_yaxis()
         for ax in list(axes.flat)[len(panels):]:
             ax.axis("off")

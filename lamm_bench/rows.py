@@ -134,7 +134,8 @@ class RequestTrace:
         if options is not None and not all(isinstance(o, str) for o in options):
             raise UserError(f"{where}: field 'options' should be a list of strings")
         # a log-likelihood may be -Infinity (an impossible option): any number, not only finite ones
-        if scores is not None and not (numbers(scores, finite=False) and options is not None and len(scores) == len(options)):
+        if scores is not None and not (numbers(scores, finite=False) and options is not None
+                                       and len(scores) == len(options)):  # fmt: skip
             raise UserError(f"{where}: field 'option_scores' should be one number per option")
         return cls(d["key"], d["system"], d["text"], d.get("assistant_prefix", ""),
                    tuple(options) if options is not None else None,

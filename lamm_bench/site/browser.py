@@ -113,12 +113,15 @@ def write_task_pages(folder: Path, result: Any, rows: Sequence[PredictionRow], m
 
 
 def page_html(result: Any, data: Mapping[str, Any]) -> str:
-    """The browser page of one (model, task)."""
+    """The browser page of one (model, task); every text from the result file is escaped (counts too: a result file
+    is input, and a count that is not a number must not become markup even if a reader let it through)."""
     e = html.escape
     p = result.paper_metric
     value = f"{p.value:.2f}" if isinstance(p.value, (int, float)) else "–"
     title = f"{result.model.name} · {result.task.name}"
     where = f" · on {result.task.dataset['name']}" if result.task.dataset else ""
+    parts = ((result.task.n_samples, "samples"), (result.unparsed, "unparsed"), (result.failed, "failed"))
+    counts = " · ".join(f"{e(str(n))} {what}" for n, what in parts)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)} — lamm-bench predictions</title><link rel="stylesheet" href="../site.css"></head>
@@ -126,7 +129,7 @@ def page_html(result: Any, data: Mapping[str, Any]) -> str:
 <header><a class="back" href="../../index.html">← leaderboard</a>
 <h1>{e(title)}</h1>
 <p class="meta">task version {e(result.task.version)} · {e(result.task.protocol)} protocol{e(where)} ·
-{e(p.name)} {value} · {result.task.n_samples} samples · {result.unparsed} unparsed · {result.failed} failed</p></header>
+{e(p.name)} {value} · {counts}</p></header>
 <nav id="controls">
 <label><input type="checkbox" id="wrong"> wrong only</label>
 <label><input type="checkbox" id="unparsed"> unparsed only</label>
