@@ -20,6 +20,7 @@ from typing import Literal
 
 from lamm_bench.data import benchmark_dir, load_samples, media_field, record_label, resolve_media
 from lamm_bench.errors import UserError
+from lamm_bench.records import Sample
 from lamm_bench.task import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,31 @@ def check_media_file(path: str, kind: MediaKind) -> str | None:
     except UserError as exc:
         return " ".join(str(exc).split())
     return None
+
+
+def check_sample_media(task: str, samples: Sequence[Sample], checked: set[str] | None = None) -> None:
+    """Before a run, whatever the adapter (one that never opens media too): every image of ``samples`` opens
+    (:func:`lamm_bench.media.check_image`: header and checksums, no pixel decoding) and every point cloud is valid
+    (:func:`lamm_bench.pointcloud.check_point_cloud`), each file once (``checked``: paths already checked, shared
+    across a run's tasks, updated here).
+
+    Raises:
+        UserError: naming the task, the sample and the file, for the first bad one.
+    """
+    from lamm_bench.media import check_image
+    from lamm_bench.pointcloud import check_point_cloud
+
+    checked = set() if checked is None else checked
+    for sample in samples:
+        for path, check in [*((p, check_image) for p in sample.images),
+                            *([(sample.point_cloud, check_point_cloud)] if sample.point_cloud else [])]:  # fmt: skip
+            if path in checked:
+                continue
+            try:
+                check(path)
+            except UserError as exc:
+                raise UserError(f"task {task}: sample {sample.id!r}: {exc}") from None
+            checked.add(path)
 
 
 def _check_chunk(items: Sequence[tuple[str, MediaKind]]) -> list[tuple[str, str | None]]:

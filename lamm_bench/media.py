@@ -37,6 +37,27 @@ def decode_image(path: str):
         raise UserError(f"image {path}: cannot be decoded ({type(exc).__name__}: {exc})") from None
 
 
+def check_image(path: str) -> None:
+    """Check, without decoding its pixels, that ``path`` is an image PIL can open: its header, and for formats PIL
+    can verify (PNG: every chunk's checksum) its structure. Cheap enough to run on every image of a run before it
+    starts, whatever the adapter; :func:`decode_image` (and ``lamm-bench data check``) decode in full.
+
+    Raises:
+        UserError: as :func:`decode_image`.
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except FileNotFoundError:
+        raise UserError(f"image not found: {path}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- as decode_image: PIL reports a corrupt file with many types
+        raise UserError(f"image {path}: cannot be decoded ({type(exc).__name__}: {exc})") from None
+
+
 @dataclass(frozen=True)
 class Media:
     """A batch's decoded media, by path. Treat them as read-only (PIL's ``convert``/``resize`` return new images).

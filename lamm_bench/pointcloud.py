@@ -28,12 +28,12 @@ LAMM_NUM_POINTS = 40_000
 """Points per scene fed to LAMM's EPCL encoder."""
 
 
-def _read_npy(path: Path) -> np.ndarray:
+def _read_npy(path: Path, *, mmap: bool = False) -> np.ndarray:
     if not path.is_file():
         raise UserError(f"point cloud {path}: file not found")
     try:
         # allow_pickle=False: a point cloud is a plain numeric array, never a pickled object.
-        return np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
     except (ValueError, OSError, EOFError) as exc:
         raise UserError(f"point cloud {path}: not a readable .npy array ({exc})") from exc
 
@@ -91,7 +91,8 @@ def read_point_cloud(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def check_point_cloud(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """Read and validate a ``.npy`` point cloud as :func:`load_point_cloud` does, without subsampling.
+    """Validate a ``.npy`` point cloud as :func:`load_point_cloud` does, without subsampling and without holding it
+    in memory (the file is read through a memory map).
 
     Returns:
         The array's shape ``(points, columns)``.
@@ -99,7 +100,10 @@ def check_point_cloud(path: str | os.PathLike[str]) -> tuple[int, int]:
     Raises:
         UserError: as :func:`load_point_cloud`.
     """
-    return read_point_cloud(path).shape
+    path = Path(path)
+    points = _read_npy(path, mmap=True)
+    _validate(points, path)
+    return points.shape
 
 
 def sample_point_cloud(points: np.ndarray, *, num_points: int = LAMM_NUM_POINTS, seed: int = 0, path: object = "") -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,7 @@ from lamm_bench import distributed, registry
 from lamm_bench.adapter import CHOICE, GENERATE, IMAGE, POINT_CLOUD, Adapter
 from lamm_bench.batching import answer_batches, make_batches, new_stats
 from lamm_bench.data import MetaFile, dataset_identity, load_samples, select
+from lamm_bench.datacheck import check_sample_media
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
 from lamm_bench.records import Request, Sample
@@ -107,15 +109,18 @@ def check_capabilities(model_name: str, adapter: Adapter, tasks: Sequence[Prepar
 
 
 def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[PreparedTask]:
-    """Resolve names and load/validate every task's data (this rank's shard)."""
+    """Resolve names and load/validate every task's data (this rank's shard), with every media file of the selected
+    samples (:func:`lamm_bench.datacheck.check_sample_media`: a corrupt one stops the run whatever the adapter)."""
     rank, world = distributed.rank_and_world()
     prepared = []
     specs = registry.resolve_tasks(task_names)
     check_resources(specs)
     dataset_identity(settings.data_root)  # a malformed identity file is a user error now, not after inference
+    checked: set[str] = set()
     for spec in specs:
         samples, metas = load_samples(spec, settings.data_root)
         chosen = select(samples, settings.limit)
+        check_sample_media(spec.name, chosen, checked)
         options = spec.label_options(samples)
         shards = shard_by_work(spec, chosen, world, settings.seed, options)
         prepared.append(PreparedTask(spec, shards[rank], chosen, metas, options))
@@ -322,7 +327,7 @@ def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping
     media relative to the data root, the ground truth, the primary metric's (numerator, denominator) terms where
     the task has them (for paired comparisons) and what the prediction browser draws, where the task declares it."""
     by_id = {s.id: s for s in task.all_samples}
-    root = Path(data_root).resolve()
+    root = Path(data_root)
     out = []
     for row in rows:
         sample = by_id[row.id]
@@ -348,10 +353,12 @@ def _trace(request: Request, answer: StoredResponse | None) -> RequestTrace:
 
 
 def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    """``path`` relative to the data root as the meta file names it: symlinks are not followed (never absolute)."""
+    absolute = Path(os.path.abspath(path))
+    for base in (Path(os.path.abspath(root)), root.resolve()):
+        if absolute.is_relative_to(base):
+            return absolute.relative_to(base).as_posix()
+    return Path(path).name  # never met: every sample's media path is under its data root (lamm_bench.data)
 
 
 def evaluate_task(
