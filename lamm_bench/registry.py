@@ -23,6 +23,7 @@ from typing import Any
 from lamm_bench.adapter import Adapter, ModelCard, as_adapter
 from lamm_bench.errors import UnknownNameError, UserError
 from lamm_bench.metrics import HIGHER_IS_BETTER, higher_is_better
+from lamm_bench.names import check_name
 from lamm_bench.task import TaskSpec
 
 TASK_ENTRY_POINTS = "lamm_bench.tasks"
@@ -31,14 +32,19 @@ CARD_ENTRY_POINTS = "lamm_bench.cards"
 
 
 class _Names:
-    """Name -> value, remembering where each name came from; a second registration is a ``UserError``."""
+    """Name -> value, remembering where each name came from; a second registration is a ``UserError``, and so is a
+    name outside :mod:`lamm_bench.names`' alphabet where ``checked`` (tasks, groups, adapters and cards: their names
+    become folders and files under the output folder)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, checked: bool = True):
         self.kind = kind
+        self.checked = checked
         self.values: dict[str, Any] = {}
         self.origins: dict[str, str] = {}
 
     def add(self, name: str, value: Any, origin: str) -> None:
+        if self.checked:
+            check_name(name, f"{self.kind} name from {origin}:")
         if name in self.values:
             raise UserError(f"{self.kind} {name!r} is registered twice: by {self.origins[name]} and by {origin}")
         self.values[name] = value
@@ -94,7 +100,7 @@ def _task_table(plugins: bool = True) -> tuple[dict[str, TaskSpec], dict[str, tu
 def _check_metric_directions(tasks: _Names) -> None:
     """Every declared direction is valid and agrees with every other declaration of the same metric, and every
     task's paper and primary metric has a direction -- checked before any inference."""
-    known = _Names("metric")
+    known = _Names("metric", checked=False)
     for metric, higher in HIGHER_IS_BETTER.items():
         known.add(metric, "higher" if higher else "lower", "module lamm_bench.metrics")
     for name, spec in tasks.values.items():
@@ -139,7 +145,7 @@ def builtin_tasks() -> dict[str, TaskSpec]:
 def builtin_paper_tables() -> dict[str, str]:
     """Which of lamm-bench's own task groups are the LAMM paper's tables, by modality (``PAPER_TABLES`` of the task
     modules that declare it, ``tasks/groups.py``); installed plugins never change them."""
-    tables = _Names("paper table")
+    tables = _Names("paper table", checked=False)
     for origin, module in _task_modules(plugins=False):
         for modality, group in getattr(module, "PAPER_TABLES", {}).items():
             tables.add(modality, group, origin)

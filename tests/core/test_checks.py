@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import types
 
 import pytest
 
@@ -76,3 +78,16 @@ def test_an_adapter_instance_named_like_a_leaderboard_file_is_refused(mini_root,
     with pytest.raises(UserError, match="model name .*'media' is one of the leaderboard's own file names"):
         evaluate(media, "scienceqa", data_root=mini_root, out_dir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plugin_task_with_a_name_outside_the_alphabet_is_refused(monkeypatch):
+    from lamm_bench import registry
+
+    bad = dataclasses.replace(registry.get_task("cifar10"), name="../escape")
+    monkeypatch.setattr(registry, "_task_modules", lambda plugins: [("plugin 'evil'", types.SimpleNamespace(TASKS=(bad,)))])
+    registry._task_table.cache_clear()
+    try:
+        with pytest.raises(UserError, match=r"^task name from plugin 'evil': '\.\./escape' may use only letters"):
+            registry.tasks()
+    finally:
+        registry._task_table.cache_clear()
