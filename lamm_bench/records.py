@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 RequestKind = Literal["generate", "choice"]
+ChoiceScoring = Literal["shared", "naive"]
+"""How an adapter scores a choice request's options: ``shared`` (the image and the prompt encoded once, every
+option scored from that prefix) or ``naive`` (one full forward per option, for checking; the same scores)."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,14 @@ class Request:
     key: str = ""
     """Which sub-request of the sample this is (e.g. ``reasoning``/``answer``, or an LSP joint name)."""
     assistant_prefix: str = ""
-    """Text the assistant turn starts with (continued, not repeated, by the model). Choice requests score
-    ``assistant_prefix + option``."""
+    """Text the assistant turn starts with (continued, not repeated, by the model). A choice request's answer turn
+    is ``assistant_prefix + fill_option(option_template, option)`` (ChEF: a CoT answer's text and a newline, then the
+    answer template)."""
+    option_template: str = "{}"
+    """For ``choice``: the answer template around each option, ``{}`` standing for it (ChEF's
+    ``The answer is {}``). The option's own tokens inside the filled answer are what is scored."""
+    choice_scoring: ChoiceScoring = "shared"
+    """For ``choice``: ``shared`` or ``naive`` scoring (the run's ``--choice-scoring``, stamped by the runner)."""
     num_points: int | None = None
     """For point clouds: how many points the adapter should sample (LAMM: 40,000)."""
     seed: int = 0
@@ -114,3 +123,9 @@ class SampleScore:
     """The answer as the metric understood it (JSON-serializable), for tracing a number to its text."""
     unparsed: bool = False
     """True when nothing usable could be extracted from the answer (counted in the result)."""
+
+
+def fill_option(template: str, option: str) -> str:
+    """A choice request's answer text for one option: ``template`` with its first ``{}`` replaced by ``option``
+    (ChEF's ``answer_template.format(option)`` for its templates, which hold one ``{}`` and no other brace)."""
+    return template.replace("{}", option, 1)

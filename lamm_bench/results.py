@@ -282,15 +282,16 @@ def build_result(
     throughput: Throughput,
     limit: int | None,
     decoding: str = "greedy",
+    choice_scoring: str | None = None,
     group: GroupPlace | None = None,
 ) -> TaskResult:
     """The result record (also what ``lamm_bench.evaluate`` returns)."""
+    settings = {**task.extra, "decoding": decoding, **({"choice_scoring": choice_scoring} if choice_scoring else {})}
     info = TaskInfo(
         name=task.name, version=task.version, protocol=task.protocol, modality=task.modality, split="test",
         n_samples=n_samples, limit=limit,
         meta_files=tuple({"path": str(m.path.relative_to(data_root)), "sha256": m.sha256} for m in metas),
-        fingerprint=task_fingerprint(task, metas), settings={**task.extra, "decoding": decoding}, group=group,
-        dataset=dataset_identity(data_root),
+        fingerprint=task_fingerprint(task, metas), settings=settings, group=group, dataset=dataset_identity(data_root),
     )  # fmt: skip
     return TaskResult(
         model=model, task=info,

@@ -24,7 +24,7 @@ from lamm_bench.data import MetaFile, dataset_identity, load_samples, select
 from lamm_bench.datacheck import check_sample_media
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
-from lamm_bench.records import Request, Sample
+from lamm_bench.records import ChoiceScoring, Request, Sample
 from lamm_bench.resources import check_resources
 from lamm_bench.rows import PredictionRow, RequestTrace
 from lamm_bench.results import ModelInfo, TaskResult, Throughput, build_result, group_place, write_result
@@ -55,6 +55,9 @@ class RunSettings:
     decoding: str = "greedy"
     """``greedy`` (deterministic, the default) or ``paper``: the paper-era LAMM inference's sampling (``top_p`` 0.9,
     temperature 1.0), seeded per request."""
+    choice_scoring: ChoiceScoring = "shared"
+    """How choice requests are scored: ``shared`` (every option from one encoding of the image and the prompt) or
+    ``naive`` (one whole sequence per option, for checking); stamped on every choice request."""
     progress: ProgressHook | None = field(default=None, compare=False)
 
 
@@ -223,7 +226,7 @@ class SamplePlan:
 
 def plan_sample(
     task: PreparedTask, sample: Sample, stored: Mapping[tuple[str, str], StoredResponse], seed: int,
-    decoding: str = "greedy", start: SamplePlan | None = None,
+    decoding: str = "greedy", start: SamplePlan | None = None, choice_scoring: ChoiceScoring = "shared",
 ) -> SamplePlan:  # fmt: skip
     """Walk a sample through the stages, from where ``start`` left it (or from the first stage): take the stored
     answers of its pending requests, then build each next stage whose declared needs are answered; stop at the
@@ -252,7 +255,8 @@ def plan_sample(
                                f"which no earlier stage asks for (asked: {sorted(asked)})")  # fmt: skip
         if any(k not in answers for k in wanted):
             break
-        built = [_decode_as(r, decoding) for r in build_stage(task.spec, index, sample, answers, seed, task.options)]
+        built = [_as_run(r, decoding, choice_scoring)
+                 for r in build_stage(task.spec, index, sample, answers, seed, task.options)]  # fmt: skip
         requests += built
         for request in built:
             asked.add(request.key)
@@ -265,8 +269,11 @@ PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0, "top_k": 
 """``model.generate(..., top_p=0.9, temperature=1.0, do_sample=True)`` of the paper-era ``inference_2d.py``."""
 
 
-def _decode_as(request: Request, decoding: str) -> Request:
-    if decoding == "greedy" or request.kind != "generate":
+def _as_run(request: Request, decoding: str, choice_scoring: ChoiceScoring) -> Request:
+    """A request as the run asks it: sampled under ``--decoding paper``; a choice request with the run's scoring."""
+    if request.kind == "choice":
+        return dataclasses.replace(request, choice_scoring=choice_scoring)
+    if decoding == "greedy":
         return request
     return dataclasses.replace(request, generation=dataclasses.replace(request.generation, **PAPER_SAMPLING))
 
@@ -281,7 +288,8 @@ def run_inference(
     read = read or store.read
     stats = new_stats(settings.batch_size)
     stored = read()
-    plans = {s.id: plan_sample(task, s, stored, settings.seed, settings.decoding) for s in task.samples}
+    asking = {"choice_scoring": settings.choice_scoring}
+    plans = {s.id: plan_sample(task, s, stored, settings.seed, settings.decoding, **asking) for s in task.samples}
     for index in range(len(task.spec.stages)):
         requests = [request for plan in plans.values() for stage, request in plan.pending if stage == index]
         if not requests:
@@ -289,7 +297,7 @@ def run_inference(
         label = f"{task.spec.name} [{index + 1}/{len(task.spec.stages)}]"
         _answer_batches(adapter, make_batches(requests, stats["batch_size"]), store, stats, settings, label)
         stored = read()
-        plans = {i: plan_sample(task, p.sample, stored, settings.seed, settings.decoding, start=p)
+        plans = {i: plan_sample(task, p.sample, stored, settings.seed, settings.decoding, start=p, **asking)
                  for i, p in plans.items()}  # fmt: skip
     return stats, plans
 
@@ -302,7 +310,7 @@ def _answer_batches(adapter: Adapter, batches, store: PredictionStore, stats: di
 
 def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,
                         decoding: str = "greedy", asked: dict[str, list[Request]] | None = None,
-                        plans: Mapping[str, SamplePlan] | None = None):  # fmt: skip
+                        plans: Mapping[str, SamplePlan] | None = None, choice_scoring: ChoiceScoring = "shared"):  # fmt: skip
     """Assemble each sample's prediction from its stored responses; a sample missing any response is failed.
     ``plans``: samples already planned in this run (continued, not rebuilt); ``asked``, when given, receives each
     sample's requests (by sample id)."""
@@ -310,7 +318,7 @@ def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], Store
     failed: set[str] = set()
     plans = plans or {}
     for sample in task.all_samples:
-        plan = plan_sample(task, sample, done, seed, decoding, start=plans.get(sample.id))
+        plan = plan_sample(task, sample, done, seed, decoding, start=plans.get(sample.id), choice_scoring=choice_scoring)
         if asked is not None:
             asked[sample.id] = list(plan.requests)
         if plan.complete:
@@ -377,7 +385,8 @@ def evaluate_task(
         return None  # rank 0 reads every rank's store, scores and writes
     done = read_all_ranks(settings, model_name, model_fp, task)
     asked: dict[str, list[Request]] = {}
-    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked, plans)
+    predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked, plans,
+                                              choice_scoring=settings.choice_scoring)  # fmt: skip
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
                     task.spec.name, len(failed), len(task.all_samples))
@@ -394,6 +403,7 @@ def evaluate_task(
         model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
         n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
         limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
+        choice_scoring=settings.choice_scoring if any(r.kind == "choice" for rs in asked.values() for r in rs) else None,
     )  # fmt: skip
     if settings.write:
         write_result(settings.out_dir, result, trace_rows(task, outcome.per_sample, asked, settings.data_root, done))

@@ -18,14 +18,15 @@ from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.lamm.config import LammConfig, resolve_weights
 from lamm_bench.model_adapters.lamm.prompt import (
     LAYOUT_VERSION,
-    choice_layout,
+    ChoiceLayout,
+    choice_layouts,
     choice_prompt,
     generation_layout,
     tag_modality,
     user_prompt,
 )
 from lamm_bench.media import NO_MEDIA, Media
-from lamm_bench.records import GenerationSettings, Request, Response
+from lamm_bench.records import GenerationSettings, Request, Response, fill_option
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class LammAdapter(Adapter):
             "lora": [c.lora_r, c.lora_alpha],
             "num_vision_tokens": c.num_vision_tokens,
             **({"max_new_tokens": c.max_new_tokens} if c.max_new_tokens else {}),  # absent: fingerprints unchanged
+            **({"option_rule": c.option_rule} if c.option_rule != "first" else {}),
         }
 
     @property
@@ -140,40 +142,59 @@ class LammAdapter(Adapter):
             return settings
         return dataclasses.replace(settings, max_new_tokens=cap)
 
-    def choice_layouts(self, request: Request):
-        """``(layout, tokenization_matches)`` per option of one choice request."""
+    def choice_layouts(self, request: Request) -> ChoiceLayout:
+        """The shared prefix and the per-option answer turns of one choice request (ChEF's PPL sequence)."""
         tok, c = self.model.tokenizer, self.config
         style = self.style(request)
-        human = choice_prompt(request.system, request.text, style=style)
-        return [
-            choice_layout(tok.encode, tok.bos_id, human, request.assistant_prefix + option, option,
-                          modality=tag_modality(c.modality, style), n_visual=c.num_vision_tokens)
-            for option in request.options
-        ]
+        human = choice_prompt(request.system or "", request.text, style=style)
+        # ChEF puts a system text (its ICL desideratum's) before "### Human: <Img>"; its scenarios send none
+        head = (request.system or "") if style == "chef" else ""
+        answers = [request.assistant_prefix + fill_option(request.option_template, o) for o in request.options]
+        return choice_layouts(tok.encode, tok.bos_id, human, answers, request.options,
+                              modality=tag_modality(c.modality, style), n_visual=c.num_vision_tokens,
+                              rule=c.option_rule, head=head)  # fmt: skip
 
     def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
-        """Score every option of every request; the answer is the option with the highest score."""
+        """Score every option of every request (the mean log-probability of its tokens, ChEF's PPL score); the answer
+        is the option with the highest score, the first of equals. ``shared`` requests encode the image and the
+        prompt once and score every option from that prefix; ``naive`` ones run one whole sequence per option."""
         if not requests:
             return []
-        rows = []  # (request index, layout)
-        for index, request in enumerate(requests):
+        layouts = []
+        for request in requests:
             if not request.options:
                 raise UserError(f"sample {request.sample_id}: a choice request needs options")
-            for layout, matches in self.choice_layouts(request):
-                if not matches:
-                    logger.warning("sample %s: an option tokenizes differently inside its answer; scoring the "
-                                   "tokens at its position", request.sample_id)
-                rows.append((index, layout))
+            layout = self.choice_layouts(request)
+            if not all(layout.exact):
+                logger.warning("sample %s: an option's tokens are not found as such in its answer; scoring the "
+                               "tokens at its position", request.sample_id)  # fmt: skip
+            layouts.append(layout)
         visual = self._visual(requests, "squash", media)
-        scores: list[float] = []
-        step = self.config.choice_batch
-        for start in range(0, len(rows), step):
-            chunk = rows[start : start + step]
-            scores += self.model.option_scores([layout for _, layout in chunk], visual[[i for i, _ in chunk]])
-        responses, at = [], 0
-        for request in requests:
-            own = scores[at : at + len(request.options)]
-            at += len(request.options)
-            best = max(range(len(own)), key=own.__getitem__)
-            responses.append(Response(text=request.options[best], option_scores=tuple(own)))
-        return responses
+        scores: list[list[float]] = [[] for _ in requests]
+        for group in _groups([len(r.options) for r in requests], self.config.choice_batch):
+            shared = [i for i in group if requests[i].choice_scoring == "shared"]
+            if shared:
+                for i, own in zip(shared, self.model.shared_option_scores([layouts[i] for i in shared], visual[shared])):
+                    scores[i] = own
+            rows = [(i, k) for i in group if requests[i].choice_scoring != "shared" for k in range(len(layouts[i].answers))]
+            if rows:
+                flat = self.model.option_scores([layouts[i].full(k) for i, k in rows], visual[[i for i, _ in rows]])
+                for (i, _), score in zip(rows, flat):
+                    scores[i].append(score)
+        return [Response(text=r.options[max(range(len(s)), key=s.__getitem__)], option_scores=tuple(s))
+                for r, s in zip(requests, scores)]  # fmt: skip
+
+
+def _groups(sizes: Sequence[int], budget: int) -> list[list[int]]:
+    """Consecutive request indices whose options add up to at most ``budget`` sequences (a request with more options
+    than that is a group of its own): one forward each, so memory stays bounded and scores do not change."""
+    groups: list[list[int]] = []
+    used = 0
+    for index, size in enumerate(sizes):
+        if groups and used + size <= budget:
+            groups[-1].append(index)
+            used += size
+        else:
+            groups.append([index])
+            used = size
+    return groups

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lamm_bench.errors import MissingWeightsError, UserError
+from lamm_bench.model_adapters.lamm.prompt import OPTION_RULES
 
 MODELS_ROOT_ENV = "LAMM_BENCH_MODELS"
 """Environment variable naming the default models root."""
@@ -78,6 +79,9 @@ class LammConfig:
     """Visual tokens fed to the LLM (the first N of the encoder's 256)."""
     choice_batch: int = 16
     """Option sequences scored per forward pass (memory bound, does not change scores)."""
+    option_rule: str = "first"
+    """Where an option's tokens are found in its answer turn: ``first`` (ChEF ``d01093c``, the leaderboard's code) or
+    ``last`` (HEAD ``ea57136``); see ``prompt.locate_option``. Recorded in the fingerprint when not ``first``."""
     max_new_tokens: int = 0
     """Cap on the new tokens of every answer (0: none, each request's own budget as its protocol sets it). A
     setting of the model, recorded in its fingerprint: the built-in tiny cards use it, since their answers are
@@ -88,6 +92,7 @@ class LammConfig:
             "prompt_style": PROMPT_STYLES,
             "modality": MODALITIES,
             "dtype": DTYPES,
+            "option_rule": OPTION_RULES,
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

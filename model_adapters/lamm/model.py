@@ -17,7 +17,7 @@ from torch import nn
 
 from lamm_bench.errors import UserError
 from lamm_bench.model_adapters.lamm.config import LammConfig, WeightPaths
-from lamm_bench.model_adapters.lamm.prompt import TokenLayout
+from lamm_bench.model_adapters.lamm.prompt import ChoiceLayout, TokenLayout
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,55 @@ class LammModel(nn.Module):
             logp = torch.log_softmax(logits, dim=-1).gather(-1, targets[:, None]).squeeze(-1)
             scores.append(logp.mean().item())
         return scores
+
+
+    @torch.no_grad()
+    def shared_option_scores(self, choices: Sequence[ChoiceLayout], visual: torch.Tensor) -> list[list[float]]:
+        """Each choice's option scores (as :meth:`option_scores` gives them for :meth:`ChoiceLayout.full`) from one
+        forward of its prefix: the prefix's KV cache is repeated over its options and only the answer turns run.
+
+        The prefix and each answer are separate segments of the sequence, so the split is exact: the answers'
+        positions continue from their own prefix's length, and right padding never shifts them.
+        """
+        decoder = self._base().model
+        embeds, mask, positions = self.embed([c.prefix for c in choices], visual, left_pad=False)
+        hidden, cache = self._decode(decoder, embeds, mask, positions, past=None)
+        lengths = mask.sum(-1)
+        last = hidden[torch.arange(len(choices), device=self.device), lengths - 1]  # predicts each answer's 1st token
+        rows = [(i, k) for i, c in enumerate(choices) for k in range(len(c.answers))]
+        index = torch.tensor([i for i, _ in rows], device=self.device)
+        cache.batch_select_indices(index)
+        answers = [choices[i].answers[k][: choices[i].spans[k][1]] for i, k in rows]  # nothing after the option
+        width = max(1, max(len(a) for a in answers))
+        ids = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
+        tail = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
+        for row, answer in enumerate(answers):
+            ids[row, : len(answer)] = torch.tensor(answer, device=self.device)
+            tail[row, : len(answer)] = 1
+        full_mask = torch.cat([mask[index], tail], dim=1)
+        steps = lengths[index][:, None] + torch.arange(width, device=self.device)[None, :]
+        after, _ = self._decode(decoder, self.embed_ids(ids), full_mask, steps, past=cache)
+        head = self._base().lm_head
+        out: list[list[float]] = [[] for _ in choices]
+        for row, (i, k) in enumerate(rows):
+            start, end = choices[i].spans[k]
+            if end <= start:
+                out[i].append(float("-inf"))
+                continue
+            # the token at answer position j is predicted by the hidden state at j - 1 (the prefix's last for j = 0)
+            states = torch.cat([last[i : i + 1], after[row, : end - 1]], dim=0)[start:end]
+            logp = torch.log_softmax(head(states).float(), dim=-1)
+            targets = torch.tensor(answers[row][start:end], device=self.device)
+            out[i].append(logp.gather(-1, targets[:, None]).mean().item())
+        return out
+
+    def _decode(self, decoder, embeds, mask, positions, past):
+        """The decoder's last hidden states and its KV cache (``past``: a cache to continue, or None)."""
+        # transformers renamed ``past_key_values`` to ``cache`` (5.x); use whichever this version takes.
+        cache_arg = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+        out = decoder(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, use_cache=True,
+                      **{cache_arg: past})  # fmt: skip
+        return out.last_hidden_state, getattr(out, cache_arg)
 
 
 def build_model(config: LammConfig, paths: WeightPaths) -> LammModel:

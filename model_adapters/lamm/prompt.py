@@ -1,18 +1,18 @@
 """LAMM's prompt text and token layout, as pure functions (no torch).
 
-A LAMM input is ``<s>`` + ``"### Human: <Img>"`` + the visual embeddings + ``"</Img> " + prompt +
-"\\n### Assistant:"``; each text segment is tokenized on its own (SentencePiece adds a word-boundary ``▁`` to
-each), exactly as the reference's ``prepare_generation_embedding`` and training ``prompt_wrap`` do. For a
-choice request the assistant turn ``assistant_prefix + option + "\\n###"`` is one more, supervised, segment,
-and the option's tokens are the last ``len(encode(option))`` supervised tokens before the trailing
-``"\\n###"`` (ChEF's PPL rule). ``prompt`` is built from the request by :func:`user_prompt`,
-``system + "### Human: " + text + "\\n"``, for both protocols: the paper protocol follows the inference code that
-produced the published tables (``OpenGVLab/LAMM@97cdc1c``, ``inference_2d.py`` / ``inference_3d.py``
-``generate_conversation_text``; the 2D form ``system + "\\n\\nHuman: " + text + "\\n###"`` of ``3085eef`` came
-with ``af99e98``, after every published number), the ChEF protocol ``d01093c``'s ``test_lamm.py``. Tags:
-the paper-era 3D inference never set ``vision_type``, so the reference wrapped point-cloud tokens in
-``<Img>``/``</Img>`` (training used ``<Pcl>``); the paper protocol sends ``<Img>`` for 3D too, ChEF
-(``lamm_3d.yaml: vision_type: pcl``) sends ``<Pcl>`` (:func:`tag_modality`).
+A LAMM input is ``<s>`` + ``"### Human: <Img>"`` + the visual embeddings + ``"</Img> " + prompt + "\\n###
+Assistant:"``; each text segment is tokenized on its own (SentencePiece adds a word-boundary ``▁`` to each), exactly
+as the reference's ``prepare_generation_embedding`` and training ``prompt_wrap`` do. For a choice request the
+assistant turn ``assistant_prefix + template(option) + "\\n###"`` is one more, supervised, segment, and the option's
+tokens are found in it by ChEF's rule (:func:`locate_option`: the first run of the option's tokens, ``d01093c``; or
+the last ones before ``"\\n###"``, HEAD). ``prompt`` is built from the request by :func:`user_prompt`, ``system +
+"### Human: " + text + "\\n"``, for both protocols: the paper protocol follows the inference code that produced the
+published tables (``OpenGVLab/LAMM@97cdc1c``, ``inference_2d.py`` / ``inference_3d.py``
+``generate_conversation_text``; the 2D form ``system + "\\n\\nHuman: " + text + "\\n###"`` of ``3085eef`` came with
+``af99e98``, after every published number), the ChEF protocol ``d01093c``'s ``test_lamm.py``. Tags: the paper-era 3D
+inference never set ``vision_type``, so the reference wrapped point-cloud tokens in ``<Img>``/``</Img>`` (training
+used ``<Pcl>``); the paper protocol sends ``<Img>`` for 3D too, ChEF (``lamm_3d.yaml: vision_type: pcl``) sends
+``<Pcl>`` (:func:`tag_modality`).
 """
 
 from __future__ import annotations
@@ -144,42 +144,100 @@ def generation_layout(
     return TokenLayout(before=before, n_visual=n_visual, after=tuple(after), labels=(IGNORE,) * len(after))
 
 
-def choice_layout(
-    encode: Encode, bos_id: int, human: str, answer: str, option: str, *, modality: str, n_visual: int
-) -> tuple[TokenLayout, bool]:
-    """The layout of one scored option: the two-turn training sequence with the answer supervised.
+OPTION_RULES = ("first", "last")
+"""Where an option's tokens are found in its answer turn: ``first`` -- the first run of ``encode(option)`` in the
+answer's tokens (``d01093c``/``e3117c0`` ``test_lamm.do_ppl``, the ChEF leaderboard's code), or ``last`` -- the
+last ``len(encode(option))`` tokens before the trailing ``"\n###"`` (HEAD ``ea57136``, from ``80aee14``)."""
+
+
+def locate_option(encode: Encode, answer: str, option: str, rule: str) -> tuple[int, int, bool]:
+    """``(start, end, exact)``: the option's token span inside ``encode(answer + "\n###")`` by ``rule``, and
+    whether those tokens equal ``encode(option)``.
+
+    ``first`` with no run of the option's tokens anywhere in the answer (the reference's assert, e.g. a ``{}``
+    template right after a CoT's newline, where ``"\n(A"`` has no ``"▁("``) falls back to ``last``, not exact.
+    """
+    option_ids = list(encode(option))
+    answer_ids = list(encode(answer + ANSWER_END))
+    if rule == "first":
+        template_ids = list(encode(answer))
+        n = len(option_ids)
+        for start in range(len(template_ids) - n + 1):
+            if n and template_ids[start : start + n] == option_ids:
+                return start, start + n, True
+    # The trailing "\n###" is whatever the answer's own tokenization does not share with the full segment
+    # (two tokens for LLaMA: <0x0A> and ###); the option ends right before it.
+    body = _common_prefix(encode(answer), answer_ids) if answer else 0
+    start = max(0, body - len(option_ids))
+    return start, body, rule == "last" and answer_ids[start:body] == option_ids
+
+
+@dataclass(frozen=True)
+class ChoiceLayout:
+    """One choice request's sequences: a shared prefix (``<s>``, head, visual slots, the human turn) and, per option,
+    the supervised answer segment and the option's token span in it."""
+
+    prefix: TokenLayout
+    """Everything up to ``"\n### Assistant:"`` (no labels): identical for every option, token for token."""
+    answers: tuple[tuple[int, ...], ...]
+    """Per option: ``encode(answer + "\n###")``, the answer turn tokenized on its own."""
+    spans: tuple[tuple[int, int], ...]
+    """Per option: ``[start, end)`` of the scored tokens within its answer."""
+    exact: tuple[bool, ...]
+    """Per option: whether the scored tokens are ``encode(option)`` itself (see :func:`locate_option`)."""
+
+    def full(self, k: int) -> TokenLayout:
+        """Option ``k`` as one whole sequence (the naive path, and the reference's row), ``option_span`` in it."""
+        p, answer = self.prefix, self.answers[k]
+        offset = p.length
+        start, end = self.spans[k]
+        return TokenLayout(before=p.before, n_visual=p.n_visual, after=p.after + answer,
+                           labels=p.labels + answer, option_span=(offset + start, offset + end))  # fmt: skip
+
+
+def choice_layouts(
+    encode: Encode, bos_id: int, human: str, answers: Sequence[str], options: Sequence[str], *, modality: str,
+    n_visual: int, rule: str = "first", head: str = "",
+) -> ChoiceLayout:  # fmt: skip
+    """The layout of a choice request: the two-turn training sequence of each option with its answer supervised.
 
     Args:
         encode: Segment tokenizer.
         bos_id: Id of ``<s>``.
         human: The human turn (from :func:`choice_prompt`).
-        answer: The assistant turn (``assistant_prefix + option``).
+        answers: Per option, the assistant turn (``assistant_prefix`` + the filled option template).
+        options: The option texts whose tokens are scored.
+        modality: ``image`` or ``point_cloud``.
+        n_visual: Number of visual tokens.
+        rule: ``first`` or ``last`` (:data:`OPTION_RULES`).
+        head: Text before ``"### Human: <Img>"`` in the head segment (ChEF's ICL system message; ``""`` else).
+    """
+    tail = tuple(encode(tail_text(human, modality)))
+    before = (bos_id, *encode(head + head_text(modality)))
+    prefix = TokenLayout(before=before, n_visual=n_visual, after=tail, labels=(IGNORE,) * len(tail))
+    located = [locate_option(encode, answer, option, rule) for answer, option in zip(answers, options)]
+    return ChoiceLayout(prefix, tuple(tuple(encode(a + ANSWER_END)) for a in answers),
+                        tuple((s, e) for s, e, _ in located), tuple(x for _, _, x in located))  # fmt: skip
+
+
+def choice_layout(
+    encode: Encode, bos_id: int, human: str, answer: str, option: str, *, modality: str, n_visual: int,
+    rule: str = "last",
+) -> tuple[TokenLayout, bool]:  # fmt: skip
+    """One option's whole sequence (:meth:`ChoiceLayout.full`) and whether its scored tokens are the option's own.
+
+    Args:
+        encode: Segment tokenizer.
+        bos_id: Id of ``<s>``.
+        human: The human turn (from :func:`choice_prompt`).
+        answer: The assistant turn.
         option: The option text whose tokens are scored.
         modality: ``image`` or ``point_cloud``.
         n_visual: Number of visual tokens.
-
-    Returns:
-        The layout with ``option_span`` set, and whether the span's ids equal ``encode(option)`` (False when
-        the option tokenizes differently inside the answer; the reference stops in a debugger there, we
-        score the located span anyway).
+        rule: ``first`` or ``last`` (:data:`OPTION_RULES`).
     """
-    tail = list(encode(tail_text(human, modality)))
-    answer_ids = list(encode(answer + ANSWER_END))
-    # The trailing "\n###" is whatever the answer's own tokenization does not share with the full segment
-    # (two tokens for LLaMA: <0x0A> and ###); the option ends right before it.
-    body = _common_prefix(encode(answer), answer_ids) if answer else 0
-    option_ids = list(encode(option))
-    start_in_answer = max(0, body - len(option_ids))
-    before = (bos_id, *encode(head_text(modality)))
-    offset = len(before) + n_visual + len(tail)
-    layout = TokenLayout(
-        before=before,
-        n_visual=n_visual,
-        after=tuple(tail + answer_ids),
-        labels=(IGNORE,) * len(tail) + tuple(answer_ids),
-        option_span=(offset + start_in_answer, offset + body),
-    )
-    return layout, answer_ids[start_in_answer:body] == option_ids
+    layout = choice_layouts(encode, bos_id, human, [answer], [option], modality=modality, n_visual=n_visual, rule=rule)
+    return layout.full(0), layout.exact[0]
 
 
 def cut_at_stop(text: str, stops: Sequence[str]) -> str:

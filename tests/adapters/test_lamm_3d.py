@@ -178,6 +178,19 @@ def test_3d_requests_use_img_tags_under_the_paper_protocol_pcl_under_chef_and_ru
     assert len(scores) == 2 and all(np.isfinite(scores))
 
 
+def test_3d_shared_prefix_scores_equal_one_sequence_per_option(adapter3d, scene):
+    """The point cloud and the prompt encoded once, every option scored from that prefix: the naive scores (1e-4)."""
+    requests = [Request(sample_id=f"s{i}", kind="choice", system="", text=text, point_cloud=scene, num_points=2048,
+                        options=options, option_template="The answer is {}", protocol="chef")
+                for i, (text, options) in enumerate([("How many chairs are there?", ("1", "2", "3", "4", "5", "6")),
+                                                     ("Which?", ("(A", "(B"))])]  # fmt: skip
+    shared = adapter3d.score_choices(requests)
+    naive = adapter3d.score_choices([dataclasses.replace(r, choice_scoring="naive") for r in requests])
+    for a, b in zip(shared, naive):
+        np.testing.assert_allclose(a.option_scores, b.option_scores, atol=1e-4, rtol=0)
+        assert a.text == b.text
+
+
 def test_3d_request_without_point_cloud_is_a_user_error(adapter3d):
     request = Request(sample_id="s9", kind="generate", system=SYS3D, text="Q", images=("x.png",))
     with pytest.raises(UserError, match="s9"):

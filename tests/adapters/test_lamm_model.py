@@ -135,8 +135,9 @@ def test_left_padded_batch_embeds_every_row_in_place(merged, images):
 def test_choice_label_mask_and_option_span(merged, images):
     tok = merged.model.tokenizer
     request = _choice("Which animal?", images[0], ("cat", "dog"), prefix="The answer is ")
-    (layout, matches), _ = merged.choice_layouts(request)
-    assert matches
+    choice = merged.choice_layouts(request)
+    layout = choice.full(0)
+    assert choice.exact == (True, True)
     tail = tok.encode("</Img> " + SYS + "### Human: Which animal?\n" + "\n### Assistant:")
     answer = tok.encode("The answer is cat\n###")
     assert list(layout.after) == tail + answer
@@ -168,7 +169,8 @@ def test_choice_scores_equal_hand_computed_log_likelihood(merged, images):
     ]
     responses = merged.score_choices(requests)
     for request, response in zip(requests, responses):
-        expected = [_hand_score(merged, layout, request.images[0]) for layout, _ in merged.choice_layouts(request)]
+        choice = merged.choice_layouts(request)
+        expected = [_hand_score(merged, choice.full(k), request.images[0]) for k in range(len(request.options))]
         np.testing.assert_allclose(response.option_scores, expected, atol=1e-5, rtol=0)
         assert response.text == request.options[int(np.argmax(expected))]
 
@@ -180,6 +182,48 @@ def test_choice_scores_do_not_depend_on_chunking(root, merged, images):
     np.testing.assert_allclose(
         small.score_choices([request])[0].option_scores, merged.score_choices([request])[0].option_scores, atol=1e-5
     )
+
+
+def test_shared_prefix_scores_equal_one_sequence_per_option(merged, images):
+    """The image and the prompt encoded once, every option scored from that prefix: the same scores (fp32, 1e-4)
+    and the same choice as one whole sequence per option, for a right-padded batch of prompts of different lengths,
+    a CoT-style answer head, ChEF templates and option lists of different sizes."""
+    import dataclasses
+
+    requests = [
+        dataclasses.replace(_choice("The photo of the ", images[0], ("cat", "ship", "airplane", "frog")),
+                            option_template="The object in the image is {}", protocol="chef", system=""),
+        dataclasses.replace(_choice("Question: Which is it?\nOptions: (A) a (B) b\nThe answer is", images[1],
+                                    ("(A", "(B")), option_template="The answer is {}", protocol="chef", system="",
+                            assistant_prefix="Let me see: (A looks right.\n"),
+        _choice("What is shown here, in a longer question than the others?", images[2], ("12", "13", "10", "11", "14")),
+    ]  # fmt: skip
+    shared = merged.score_choices(requests)
+    naive = merged.score_choices([dataclasses.replace(r, choice_scoring="naive") for r in requests])
+    for a, b in zip(shared, naive):
+        np.testing.assert_allclose(a.option_scores, b.option_scores, atol=1e-4, rtol=0)
+        assert a.text == b.text
+    assert [len(r.option_scores) for r in shared] == [4, 2, 5]
+
+
+def test_first_match_rule_scores_the_first_run_of_the_option_tokens(merged, images):
+    """d01093c: an option that also occurs in the CoT is scored on the CoT's tokens; HEAD (option_rule=last) scores
+    the final answer; both are the reference's spans, found on the real tokenizer."""
+    import dataclasses
+
+    tok = merged.model.tokenizer
+    request = dataclasses.replace(_choice("Q", images[0], ("(A", "(B")), option_template="The answer is {}",
+                                  protocol="chef", system="", assistant_prefix="I think (A is it.\n")  # fmt: skip
+    first = merged.choice_layouts(request)
+    answer = tok.encode("I think (A is it.\nThe answer is (A")
+    option = tok.encode("(A")
+    start, end = first.spans[0]
+    assert answer[start:end] == option and start < len(tok.encode("I think (A is it."))  # inside the CoT
+    last = LammAdapter({**tiny_lamm.TINY_ARGS, "models_root": "x", "option_rule": "last"})
+    last._model = merged.model
+    start, end = last.choice_layouts(request).spans[0]
+    assert end == len(answer) and answer[start:end] == option  # the final answer's tokens
+    assert "option_rule" not in merged.describe() and last.describe()["option_rule"] == "last"
 
 
 def test_choice_without_options_is_a_user_error(merged, images):
