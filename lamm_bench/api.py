@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from lamm_bench import registry
 from lamm_bench.adapter import Adapter, as_adapter
@@ -58,37 +59,31 @@ def evaluate(
             batch just before its call. Adapters that did not ask get paths only either way.
     """
     return evaluate_models(
-        [model], tasks, data_root=data_root, out_dir=out_dir, limit=limit, batch_size=batch_size, seed=seed,
-        model_args=model_args, name=name, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
+        [model], tasks, model_args=model_args, name=name, data_root=data_root, out_dir=out_dir, limit=limit,
+        batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
     )  # fmt: skip
 
 
 def evaluate_models(
-    models: Sequence[str | Adapter],
-    tasks: str | Sequence[str],
-    *,
-    data_root: str | os.PathLike | None = None,
-    out_dir: str | os.PathLike = "leaderboard",
-    limit: int | None = None,
-    batch_size: int | str = 8,
-    seed: int = 0,
-    model_args: Mapping[str, str] | None = None,
-    name: str | None = None,
-    write: bool = True,
-    progress: ProgressHook | None = None,
-    decoding: str = "greedy",
-    prefetch: bool = True,
-) -> list[TaskResult]:
+    models: Sequence[str | Adapter], tasks: str | Sequence[str], *, model_args: Mapping[str, str] | None = None,
+    name: str | None = None, **options: Any,
+) -> list[TaskResult]:  # fmt: skip
     """:func:`evaluate` for several models in turn (``lamm-bench run --model A,B``), every check made for all of
     them before the first one loads: each name resolved and allowed (:mod:`lamm_bench.names`), each adapter built
     with its arguments (not loaded), the output folders proven writable, every task's data read and checked, and
     each model's capabilities checked against every task. A typo in the last model costs a second, not a run of
-    the first. Returns the results in model order, then task order (arguments as :func:`evaluate`'s)."""
-    settings = _settings(data_root, out_dir, limit, batch_size, seed, write, progress, decoding, prefetch)
+    the first. Returns the results in model order, then task order.
+
+    Args:
+        models, tasks, model_args, name: as :func:`evaluate`'s ``model`` (each), ``tasks``, ``model_args``, ``name``.
+        options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``batch_size``, ``seed``,
+            ``write``, ``progress``, ``decoding``, ``prefetch``), with its defaults.
+    """
+    settings = _settings(**options)
     if name is not None and len(models) > 1:
         raise UserError("--name can only be used with a single --model")
     planned = [_model(model, name, model_args or {}) for model in models]
-    folders = ["store", *(["results"] if write else [])]
+    folders = ["store", *(["results"] if settings.write else [])]
     check_output_folder(settings.out_dir, [*folders, *(f"{f}/{info.name}" for _, info in planned for f in folders)])
     prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
     described = []
@@ -100,7 +95,7 @@ def evaluate_models(
         described.append((adapter, info))
     results = []
     for adapter, info in described:
-        seed_everything(seed)
+        seed_everything(settings.seed)
         adapter.load()
         for task in prepared:
             result = evaluate_task(adapter, info, task, settings)
@@ -109,7 +104,9 @@ def evaluate_models(
     return results
 
 
-def _settings(data_root, out_dir, limit, batch_size, seed, write, progress, decoding, prefetch) -> RunSettings:
+def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.PathLike = "leaderboard",
+              limit: int | None = None, batch_size: int | str = 8, seed: int = 0, write: bool = True,
+              progress: ProgressHook | None = None, decoding: str = "greedy", prefetch: bool = True) -> RunSettings:
     """The run's settings, each checked: a batch size, a decoding, a seed NumPy takes, a limit of 1 or more."""
     if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
