@@ -157,10 +157,10 @@ class HFAdapter(Adapter):
         return impl.generate(self._model(), requests, self.config.batch_size, media)
 
     def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
-        """Mean log-prob of each option's tokens after the prompt and ``assistant_prefix``."""
-        from lamm_bench.model_adapters.hf import impl
+        """Mean log-prob of each option's tokens after the prompt, ``assistant_prefix`` and the answer template."""
+        from lamm_bench.model_adapters.hf import choice
 
-        return impl.score_choices(self._model(), requests, self.config.batch_size, media)
+        return choice.score_choices(self._model(), requests, self.config.batch_size, media)
 
     def describe(self) -> Mapping[str, object]:
         """Settings that change answers: the model directory's identity, dtype, device, remote code."""

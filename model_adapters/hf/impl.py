@@ -1,10 +1,9 @@
-"""The torch/transformers half of the ``hf`` adapter: loading, prompt rendering, batched generation, choice scoring.
+"""The torch/transformers half of the ``hf`` adapter: loading, prompt rendering, batched generation (choice scoring
+is :mod:`lamm_bench.model_adapters.hf.choice`).
 
 Prompts come from the processor's chat template (the system message as a system turn when the template renders
 one, else prepended to the user text; one ``{"type": "image"}`` part per image, before the text). Generation pads
-on the left so every row's prompt ends at the same position; choice scoring pads on the right so positions need
-no correction, and scores an option as the mean log-prob of its own tokens (not the prompt's, not the
-``assistant_prefix``'s), which is LAMM's PPL score.
+on the left so every row's prompt ends at the same position.
 """
 
 from __future__ import annotations
@@ -166,7 +165,9 @@ def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "
     return loaded.processor.apply_chat_template(messages, continue_final_message=True, tokenize=False)
 
 
-def _encode(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str, media: Media | None):
+def encode_inputs(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str,
+                  media: Media | None):  # fmt: skip
+    """The processor's model inputs for ``texts`` with the requests' images, padded on ``padding_side``."""
     images = [open_rgb(path, sample_id=r.sample_id, media=media) for r in requests for path in r.images]
     bos = loaded.tokenizer.bos_token
     # A template that writes BOS itself must not get a second one from the tokenizer.
@@ -199,7 +200,7 @@ def _generate_batch(
     loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings, media: Media | None
 ) -> list[Response]:
     texts = [render_prompt(loaded, r, r.assistant_prefix) for r in batch]
-    inputs = _encode(loaded, texts, batch, "left", media)
+    inputs = encode_inputs(loaded, texts, batch, "left", media)
     kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample}
     if settings.do_sample:
         # Sampled answers are reproducible for the same batch composition (one generator per batch).
@@ -243,76 +244,3 @@ def _end_ids(loaded: LoadedModel) -> set[int]:
     pad token: a model may write it mid-answer, and ``generate`` goes on (the decoded text skips it)."""
     eos = loaded.model.generation_config.eos_token_id
     return {e for e in (eos if isinstance(eos, list) else [eos]) if e is not None}
-
-
-@dataclass(frozen=True)
-class _Scored:
-    text: str
-    n_option_tokens: int
-
-
-def option_sequences(loaded: LoadedModel, request: Request, add_special: bool = True) -> list[_Scored]:
-    """Each option's full text (prompt + ``assistant_prefix`` + option) and how many trailing tokens are the
-    option's. The count is the token length beyond the longest common prefix with the text before the option,
-    so a token that straddles the boundary counts as the option's."""
-    scored = []
-    for option in request.options:
-        option_text = option.rstrip()
-        if not option_text.strip():
-            raise UserError(f"sample {request.sample_id!r}: empty choice option in {request.options!r}")
-        full = render_prompt(loaded, request, request.assistant_prefix + option)
-        if not full.endswith(option_text):
-            raise UserError(f"sample {request.sample_id!r}: the chat template altered option {option!r}")
-        context = full[: len(full) - len(option_text)]
-        full_ids = loaded.tokenizer(full, add_special_tokens=add_special)["input_ids"]
-        context_ids = loaded.tokenizer(context, add_special_tokens=add_special)["input_ids"]
-        common = 0
-        while common < min(len(full_ids), len(context_ids)) and full_ids[common] == context_ids[common]:
-            common += 1
-        scored.append(_Scored(text=full, n_option_tokens=len(full_ids) - common))
-    return scored
-
-
-def score_choices(
-    loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None, media: Media | None = None
-) -> list[Response]:
-    """Score every option of every request; the response text is the best-scoring option."""
-    sequences: list[tuple[int, _Scored]] = []
-    for index, request in enumerate(requests):
-        if not request.options:
-            raise UserError(f"sample {request.sample_id!r}: a choice request needs options")
-        sequences += [(index, s) for s in option_sequences(loaded, request, _adds_special(loaded, request))]
-    scores: list[float] = []
-    for chunk in chunks(sequences, batch_size or max(1, len(requests))):
-        scores += _score_batch(loaded, [requests[i] for i, _ in chunk], [s for _, s in chunk], media)
-    responses, position = [], 0
-    for request in requests:
-        mine = tuple(scores[position : position + len(request.options)])
-        position += len(request.options)
-        best = max(range(len(mine)), key=mine.__getitem__)
-        responses.append(Response(text=request.options[best], option_scores=mine))
-    return responses
-
-
-def _adds_special(loaded: LoadedModel, request: Request) -> bool:
-    bos = loaded.tokenizer.bos_token
-    return not (bos and render_prompt(loaded, request).startswith(bos))
-
-
-def _score_batch(loaded: LoadedModel, batch: Sequence[Request], seqs: Sequence[_Scored], media: Media | None) -> list[float]:
-    inputs = _encode(loaded, [s.text for s in seqs], batch, "right", media)
-    lengths = inputs["attention_mask"].sum(dim=1).tolist()
-    width = inputs["input_ids"].shape[1]
-    # Logits are needed only from the first predicting position of any row's option to the end.
-    keep = max(width - length + s.n_option_tokens for length, s in zip(lengths, seqs)) + 1
-    kwargs = {"logits_to_keep": keep} if loaded.keeps_logits else {}
-    with torch.inference_mode():
-        logits = loaded.model(**inputs, **kwargs).logits
-    offset = width - logits.shape[1]
-    scores = []
-    for row, (length, seq) in enumerate(zip(lengths, seqs)):
-        targets = inputs["input_ids"][row, length - seq.n_option_tokens : length]
-        start = length - seq.n_option_tokens - 1 - offset
-        log_probs = torch.log_softmax(logits[row, start : start + seq.n_option_tokens].float(), dim=-1)
-        scores.append(log_probs.gather(1, targets.unsqueeze(1)).mean().item())
-    return scores

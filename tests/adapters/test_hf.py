@@ -334,3 +334,22 @@ def test_generic_route_choice_score_by_hand(qwen, images):
         log_probs = torch.log_softmax(model(**inputs).logits[0].double(), dim=-1)
     expected = sum(log_probs[len(ids) - n - 1 + k, ids[len(ids) - n + k]].item() for k in range(n)) / n
     assert qwen.score_choices([request])[0].option_scores == pytest.approx((expected,), abs=1e-5)
+
+
+@pytest.mark.parametrize("family", ["adapter", "qwen"])
+def test_shared_prefix_scores_equal_one_sequence_per_option(family, images, request):
+    """The prompt and its images run once, every option scored from that prefix's cache: the naive scores (1e-4) and
+    the same choice, for LLaVA (1D RoPE) and Qwen2-VL (M-RoPE), ChEF templates, a CoT head, 1 or 2 images."""
+    model = request.getfixturevalue(family)
+    requests = [
+        Request(sample_id="a", kind="choice", system="", text="The photo of the ", images=(images[0],),
+                options=("cat", "ship", "airplane", "frog"), option_template="The object in the image is {}"),
+        Request(sample_id="b", kind="choice", system=SYSTEM, text="How many?", images=(images[1], images[2]),
+                options=("(A", "(B", "(C"), option_template="The answer is {}", assistant_prefix="Two, so (B.\n"),
+        Request(sample_id="c", kind="choice", system="", text="Is the person smiling?", options=("Yes", "No")),
+    ]  # fmt: skip
+    shared = model.score_choices(requests)
+    naive = model.score_choices([dataclasses.replace(r, choice_scoring="naive") for r in requests])
+    for a, b in zip(shared, naive):
+        assert a.option_scores == pytest.approx(b.option_scores, abs=1e-4)
+        assert a.text == b.text
