@@ -34,6 +34,7 @@ def evaluate(
     progress: ProgressHook | None = None,
     decoding: str = "greedy",
     prefetch: bool = True,
+    choice_scoring: str = "shared",
 ) -> list[TaskResult]:
     """Evaluate a model on tasks; returns one ``TaskResult`` per task (``to_json()`` is the result file's content;
     ``result["metrics"]`` reads that JSON view).
@@ -57,10 +58,13 @@ def evaluate(
         prefetch: for an adapter that asks for decoded media (``media = "decoded"``), decode the next batch's
             images and point clouds in a background thread while the model works (default); off: decode each
             batch just before its call. Adapters that did not ask get paths only either way.
+        choice_scoring: ``shared`` (default: each choice request's image and prompt encoded once, every option
+            scored from that prefix) or ``naive`` (one whole sequence per option, for checking; the same scores).
     """
     return evaluate_models(
         [model], tasks, model_args=model_args, name=name, data_root=data_root, out_dir=out_dir, limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
+        choice_scoring=choice_scoring,
     )  # fmt: skip
 
 
@@ -77,7 +81,7 @@ def evaluate_models(
     Args:
         models, tasks, model_args, name: as :func:`evaluate`'s ``model`` (each), ``tasks``, ``model_args``, ``name``.
         options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``batch_size``, ``seed``,
-            ``write``, ``progress``, ``decoding``, ``prefetch``), with its defaults.
+            ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``), with its defaults.
     """
     settings = _settings(**options)
     if name is not None and len(models) > 1:
@@ -106,18 +110,23 @@ def evaluate_models(
 
 def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.PathLike = "leaderboard",
               limit: int | None = None, batch_size: int | str = 8, seed: int = 0, write: bool = True,
-              progress: ProgressHook | None = None, decoding: str = "greedy", prefetch: bool = True) -> RunSettings:
-    """The run's settings, each checked: a batch size, a decoding, a seed NumPy takes, a limit of 1 or more."""
+              progress: ProgressHook | None = None, decoding: str = "greedy", prefetch: bool = True,
+              choice_scoring: str = "shared") -> RunSettings:  # fmt: skip
+    """The run's settings, each checked: a batch size, a decoding, a choice scoring, a seed NumPy takes, a limit of
+    1 or more."""
     if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
     if decoding not in ("greedy", "paper"):
         raise UserError(f"--decoding must be greedy or paper, got {decoding!r}")
+    if choice_scoring not in ("shared", "naive"):
+        raise UserError(f"--choice-scoring must be shared or naive, got {choice_scoring!r}")
     check_seed(seed)
     if limit is not None:
         check_int_range(limit, "--limit", 1)
     return RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
+        choice_scoring=choice_scoring,  # type: ignore[arg-type]
     )  # fmt: skip
 
 

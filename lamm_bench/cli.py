@@ -53,6 +53,7 @@ def run(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     decoding: Annotated[str, typer.Option(help="greedy, or paper: the paper-era sampling (top_p 0.9, T 1.0).")] = "greedy",
     prefetch: Annotated[bool, typer.Option(help="Decode the next batch's media in the background (adapters that ask).")] = True,
+    choice_scoring: Annotated[str, typer.Option(help="shared (options from one prompt encoding) or naive (checking).")] = "shared",
 ) -> None:
     """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
     from lamm_bench.api import evaluate_models
@@ -64,6 +65,7 @@ def run(
         results = evaluate_models(
             models, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
             seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
+            choice_scoring=choice_scoring,
         )  # fmt: skip
     if results:  # ranks other than 0 of a torchrun have none
         print_results(results, out)

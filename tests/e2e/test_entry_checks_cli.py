@@ -122,6 +122,8 @@ def test_judge_models_cannot_name_a_folder_outside_out(tmp_path):
         (["data", "check", "--workers", "0"], "--workers must be an integer at least 1, got 0"),
         (["compare", "a", "b", "--seed", str(2**40)], "--seed must be an integer between 0 and 4294967295"),
         (["score", "--task", "cifar10", "--predictions", "p.jsonl", "--seed", "-1"], "--seed must be an integer"),
+        (["run", "--model", "dummy", "--task", "cifar10", "--choice-scoring", "fast"],
+         "--choice-scoring must be shared or naive, got 'fast'"),
     ],
 )  # fmt: skip
 def test_numbers_out_of_range_are_one_line(tmp_path, args, message):
