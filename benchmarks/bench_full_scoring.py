@@ -34,7 +34,7 @@ from lamm_bench.demo.build import build_lamm_mini
 from lamm_bench.metrics import caption
 from lamm_bench.parsing import lexicon, synonyms
 from lamm_bench.model_adapters.dummy import DummyAdapter
-from lamm_bench.runner import PreparedTask, plan_sample
+from lamm_bench.plan import PreparedTask, plan_sample
 from lamm_bench.scoring import score_predictions
 
 SQA_IMAGE = 2017
@@ -84,7 +84,7 @@ def dummy_predictions(spec, samples):
     """Each sample's prediction as a run of the dummy adapter would assemble it (all stages)."""
     adapter, task = DummyAdapter({}), PreparedTask(spec, samples, samples, [], spec.label_options(samples))
     stored: dict = {}
-    from lamm_bench.runner import request_identity
+    from lamm_bench.plan import request_identity
     from lamm_bench.store import StoredResponse
 
     for _ in spec.stages:

@@ -36,7 +36,7 @@ from lamm_bench import registry  # noqa: E402
 from lamm_bench.data import load_samples  # noqa: E402
 from lamm_bench.demo.build import build_lamm_mini  # noqa: E402
 from lamm_bench.results import TaskResult, result_paths  # noqa: E402
-from lamm_bench.runner import build_stage  # noqa: E402
+from lamm_bench.plan import build_stage  # noqa: E402
 
 TASKS = {"cifar10": "Classification_CIFAR10", "voc2012": "Detection_VOC2012", "scienceqa": "VQA_SQAimage",
          "ai2d": "VQA_AI2D", "flickr30k": "Caption_flickr30k", "ucmerced": "Fine-grained_Classification_UCMerced",

@@ -28,7 +28,7 @@ AUTO_BATCH_START = 64
 """``--batch-size auto`` tries this many requests per call first, then halves on every out-of-memory."""
 
 Identity = Callable[[Request], "str | None"]
-"""What makes two requests the same question (stored with each answer; see ``runner.request_identity``)."""
+"""What makes two requests the same question (stored with each answer; see ``plan.request_identity``)."""
 
 
 def new_stats(batch_size: int | str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from lamm_bench.names import check_name
 from lamm_bench.records import GenerationSettings, Request, Sample
 from lamm_bench.results import judge_paths, result_paths
 from lamm_bench.rows import read_prediction_rows
-from lamm_bench.runner import request_identity
+from lamm_bench.plan import request_identity
 from lamm_bench.store import PredictionStore
 from lamm_bench.task import TaskSpec
 

@@ -40,7 +40,7 @@ class StoredResponse:
     n_tokens: int | None = None
     option_scores: list[float] | None = None
     request: str | None = None
-    """Identity of the request this answers (``runner.request_identity``): an answer is reused only for the very
+    """Identity of the request this answers (``plan.request_identity``): an answer is reused only for the very
     same request (text, system message, options, decoding), so a changed label set never mixes answers."""
 
     @classmethod

@@ -83,7 +83,7 @@ def make_request(
     options: Sequence[str] = (),
 ) -> Request:
     """A ``generate`` request for a sample, carrying its media. The system message and the protocol are the
-    task's: the runner stamps them (``runner.build_stage``), so a stage never states them again."""
+    task's: the runner stamps them (``plan.build_stage``), so a stage never states them again."""
     return Request(
         sample_id=sample.id,
         kind="generate",

@@ -10,7 +10,7 @@ import pytest
 from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.model_adapters.dummy import DummyAdapter
-from lamm_bench.runner import PreparedTask, plan_sample, request_identity
+from lamm_bench.plan import PreparedTask, plan_sample, request_identity
 from lamm_bench.scoring import bootstrap_ci
 from lamm_bench.store import StoredResponse
 

@@ -12,7 +12,8 @@ from lamm_bench.data import load_samples
 from lamm_bench.identity import task_fingerprint
 from lamm_bench.model_adapters.dummy import DummyAdapter
 from lamm_bench.records import Request
-from lamm_bench.runner import RunSettings, build_stage, evaluate_task, prepare_tasks
+from lamm_bench.plan import build_stage
+from lamm_bench.runner import RunSettings, evaluate_task, prepare_tasks
 from lamm_bench.tasks import prompts2d
 
 ANSWERS = {"reasoning": "Because.", "cot": "Step.", "answer": "(A)"}

@@ -18,7 +18,8 @@ from lamm_bench import registry
 from lamm_bench.errors import UserError
 from lamm_bench.records import Request, Sample
 from lamm_bench.rows import LabeledBox, Overlay, PredictionRow, RequestTrace, prediction_line, read_prediction_rows
-from lamm_bench.runner import PreparedTask, request_identity, trace_rows
+from lamm_bench.plan import PreparedTask, request_identity
+from lamm_bench.runner import trace_rows
 from lamm_bench.store import StoredResponse
 
 COMMITTED = Path(__file__).parent.parent.parent / "leaderboard" / "results"

@@ -12,7 +12,8 @@ import pytest
 from cli_helpers import run_cli
 from lamm_bench import registry, runner
 from lamm_bench.records import Request, Response
-from lamm_bench.runner import RunSettings, evaluate_task, prepare_tasks, request_identity
+from lamm_bench.plan import request_identity
+from lamm_bench.runner import RunSettings, evaluate_task, prepare_tasks
 from lamm_bench.store import PredictionStore, StoredResponse
 from lamm_bench.task import needs
 

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import run_cli
 from lamm_bench import registry
 from lamm_bench.data import load_samples
-from lamm_bench.runner import build_stage
+from lamm_bench.plan import build_stage
 from lamm_bench.tasks import prompts2d
 from test_2d_tasks import BOX, COUNTS, HAIR, SMILE, SVT_ANSWERS, make_root, records, score
 

@@ -15,7 +15,7 @@ from PIL import Image
 from lamm_bench import registry
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
-from lamm_bench.runner import build_stage
+from lamm_bench.plan import build_stage
 from lamm_bench.scoring import score_predictions
 from lamm_bench.tasks import prompts2d
 

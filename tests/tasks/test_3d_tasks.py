@@ -16,7 +16,7 @@ from lamm_bench.demo.build import build_lamm_mini
 from lamm_bench.errors import UserError
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.records import Sample
-from lamm_bench.runner import build_stage
+from lamm_bench.plan import build_stage
 
 PAPER = ("scannet-det", "scanrefer", "scanqa")
 CHEF = ("scannet-det-chef", "scanrefer-chef", "scanqa-chef")
