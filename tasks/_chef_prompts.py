@@ -30,7 +30,9 @@ __all__ = [
     "FINE_GRAINED_QUERIES",
     "FINE_GRAINED_TEMPLATE",
     "MMBENCH_SYS_PROMPT",
+    "COT_SUFFIX",
     "basic_query",
+    "cot_question",
     "cifar10_turn",
     "flickr30k_turn",
     "fsc147_turn",
@@ -105,6 +107,9 @@ FINE_GRAINED_TEMPLATE = "The fine-grained category label for this image is {}"
 #: ``MMBenchDataset``'s ``sys_prompt`` default (``MMBench_dataset.py:41``).
 MMBENCH_SYS_PROMPT = "There are several options:"
 
+#: What ``generate_CoT_query`` appends to an item's question for the CoT generation (``instruction/__init__.py:54``).
+COT_SUFFIX = "\nLet's think step by step."
+
 _OPTION_LETTERS = "ABCDE"
 
 
@@ -119,6 +124,16 @@ def basic_query(question: str | None, query: str) -> str:
         ``question + query`` (no separator), or ``query`` alone.
     """
     return query if question is None else f"{question}{query}"
+
+
+def cot_question(question: str) -> str:
+    """The CoT generation's question (``generate_CoT_query``, ``instruction/__init__.py:50-58``): ``question +
+    COT_SUFFIX``, without the recipe's query; the PPL turn that follows is the usual ``question + query``.
+
+    Args:
+        question: The item's ``question`` (ScienceQA: :func:`scienceqa_question`; MMBench: :func:`mmbench_question`).
+    """
+    return f"{question}{COT_SUFFIX}"
 
 
 def cifar10_turn() -> str:

@@ -7,7 +7,7 @@ hand-made inputs of ``tests/fixtures/chef/scenario_inputs.json`` (Flickr30k capt
 repeated within one, FSC147 counts 0/1/2/9/10/19/20/45/99/100, VOC2012 images with 1-3 objects of 1-2 classes
 and one full-image box that needs random negatives, an Omnibenchmark file of mixed chain lengths over a tiny Bamboo
 hierarchy with a shadowed name and a missing id, ScienceQA/MMBench/SEED-Bench/MME items), with a stand-in model
-that records every ``ppl_inference`` call. Batch size 1 (Omnibenchmark's ``Multi_PPL`` crashes on mixed chain
+that records every ``ppl_inference`` call and every CoT generation prompt. Batch size 1 (Omnibenchmark's ``Multi_PPL`` crashes on mixed chain
 lengths; the batch size does not change the dataset's access order).
 """
 
@@ -410,6 +410,59 @@ REFERENCE_OMNI_SINGLE_TURN = [
     ["plant", "car", "animal", "vehicle", "boat"],
     ["vehicle", "plant", "fish", "lizard", "insect", "animal", "bird"],
 ]
+
+
+# The CoT generation prompts the reference recipes (ScienceQA, MMBench: CoT on) sent to batch_generate.
+REFERENCE_COT_QUESTIONS = {
+    "ScienceQA": [
+        (
+            "Question: Which of these states is farthest north?\n"
+            "Options: (A) Ohio (B) Maine (C) Texas\n"
+            "\n"
+            "\n"
+            "Let's think step by step."
+        ),
+        "Question: What is the capital of France? \nOptions: (A) Paris (B) Rome\n\n\nLet's think step by step.",
+        (
+            "Question: Which is a mammal?\n"
+            "Options: (A) shark (B) trout (C) whale (D) eel (E) crab\n"
+            "\n"
+            "\n"
+            "Let's think step by step."
+        ),
+    ],
+    "MMBench": [
+        (
+            "Look at the animal. What is shown? There are several options:\n"
+            "(A) a dog\n"
+            "(B) a cat\n"
+            "(C) a bird\n"
+            "(D) a fish\n"
+            "\n"
+            "Let's think step by step."
+        ),
+        (
+            "Look at the animal. What is shown? There are several options:\n"
+            "(A) a cat\n"
+            "(B) a bird\n"
+            "(C) a fish\n"
+            "(D) a dog\n"
+            "\n"
+            "Let's think step by step."
+        ),
+        "Which color? There are several options:\n(A) red\n(B) green\n\nLet's think step by step.",
+        "How many? There are several options:\n(A) one\n(B) two\n(C) three\n\nLet's think step by step.",
+    ],
+}
+
+
+def test_cot_questions_equal_the_reference():
+    assert [prompts.cot_question(prompts.scienceqa_question(r["query"])) for r in INPUTS["scienceqa"]] == (
+        REFERENCE_COT_QUESTIONS["ScienceQA"]
+    )
+    assert [prompts.cot_question(prompts.mmbench_question(row)) for row in INPUTS["mmbench"]] == (
+        REFERENCE_COT_QUESTIONS["MMBench"]
+    )
 
 
 def _voc_turns() -> list[tuple[str, list[str], str]]:
