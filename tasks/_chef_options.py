@@ -11,8 +11,8 @@ sequential ``DataLoader``, items 0..N-1), so item i's options depend on every ea
 Quirks that change options, reproduced: Flickr30k's GT is always last and only one copy of each GT sentence is
 removed from the negatives' pool (a caption shared with another image can be drawn as a negative, §5.5); VOC2012's
 GT is always first and its negative boxes perturb *all* the image's boxes, its own class's included, twice over
-(``other_class_bboxes`` reads ``data_item``, §5.7); Omnibenchmark's sibling sets are shared by label in data order
-(a label keeps the set it was first seen in).
+(``other_class_bboxes`` reads ``data_item``, §5.7); Omnibenchmark's sibling sets are built in data order and shared
+by label (a chain label that already belongs to a set, even as another label's sibling, gets no set of its own).
 
 The human turn and template of each request come from :mod:`._chef_prompts`; :class:`ChoiceTurn` bundles them.
 """
@@ -243,8 +243,8 @@ def _sibling_sets(records: Sequence[Mapping[str, Any]], tree: Mapping[str, Any])
 
     A label first seen at level 0 gets the children of its Bamboo parent, at level k the children of the chain's
     level k-1 label; a child counts when ``id2name[child][0]`` maps back to it through ``name2id`` (the last id
-    listing a name wins). Every member of a new set is (re)assigned to it, and a label already assigned keeps
-    its set.
+    listing a name wins). A chain label that already belongs to a set builds none; building a set (re)assigns
+    every member to it, so a sibling of an earlier set can move to a later one.
     """
     id2name, father2child, child2father = tree["id2name"], tree["father2child"], tree["child2father"]
     name2id = {name: key for key, names in id2name.items() for name in names}

@@ -6,9 +6,10 @@ its dataset class (``src/ChEF/scenario/*.py``), ``Evaluator``, instruction handl
 hand-made inputs of ``tests/fixtures/chef/scenario_inputs.json`` (Flickr30k captions shared between images and
 repeated within one, FSC147 counts 0/1/2/9/10/19/20/45/99/100, VOC2012 images with 1-3 objects of 1-2 classes
 and one full-image box that needs random negatives, an Omnibenchmark file of mixed chain lengths over a tiny Bamboo
-hierarchy with a shadowed name and a missing id, ScienceQA/MMBench/SEED-Bench/MME items), with a stand-in model
-that records every ``ppl_inference`` call and every CoT generation prompt. Batch size 1 (Omnibenchmark's ``Multi_PPL`` crashes on mixed chain
-lengths; the batch size does not change the dataset's access order).
+hierarchy with a shadowed name, a missing id and a label listed under two parents, ScienceQA/MMBench/SEED-Bench/MME
+items), with a stand-in model that records every ``ppl_inference`` call and every CoT generation prompt. Batch size
+1 (Omnibenchmark's ``Multi_PPL`` crashes on mixed chain lengths; the batch size does not change the dataset's
+access order).
 """
 
 from __future__ import annotations
@@ -288,6 +289,36 @@ REFERENCE_TURNS = {
             ),
             ["insect", "bird", "fish", "lizard"],
         ),
+        ("What is the fine-grained category label for this image?", ["vehicle", "plant", "animal"]),
+        (
+            (
+                "As the coarse-grained category label for this image is animal, what is the fine-grained category "
+                "label for this image?"
+            ),
+            ["fish", "bird", "mammal", "lizard"],
+        ),
+        (
+            (
+                "As the coarse-grained category label for this image is fish, what is the fine-grained category label "
+                "for this image?"
+            ),
+            ["shark", "salmon", "whale"],
+        ),
+        ("What is the fine-grained category label for this image?", ["vehicle", "animal", "plant"]),
+        (
+            (
+                "As the coarse-grained category label for this image is animal, what is the fine-grained category "
+                "label for this image?"
+            ),
+            ["lizard", "bird", "insect", "mammal"],
+        ),
+        (
+            (
+                "As the coarse-grained category label for this image is mammal, what is the fine-grained category "
+                "label for this image?"
+            ),
+            ["shark", "whale", "salmon"],
+        ),
     ],
     "ScienceQA": [
         (
@@ -399,18 +430,21 @@ REFERENCE_OMNI_FORE_LABELS = [
     [None, "animal", "mammal"],
     [None, "vehicle"],
     [None, "animal"],
+    [None, "animal", "fish"],
+    [None, "animal", "mammal"],
 ]
 
 # single_ppl.yaml options (OmnibenchmarkDataset(single_turn=True)[i], i = 0..N-1).
 REFERENCE_OMNI_SINGLE_TURN = [
-    ["bird", "animal", "whale", "vehicle", "cat", "dog", "mammal", "fish", "plant", "lizard", "horse"],
-    ["bird", "eagle", "vehicle", "sparrow", "animal", "plant", "mammal", "lizard", "insect"],
-    ["plant", "rose", "tulip", "tree", "animal", "flower", "vehicle"],
-    ["insect", "animal", "horse", "mammal", "lizard", "cat", "fish", "plant", "whale", "vehicle", "cow"],
-    ["plant", "car", "animal", "vehicle", "boat"],
-    ["vehicle", "plant", "fish", "lizard", "insect", "animal", "bird"],
+    ["animal", "dog", "vehicle", "bird", "fish", "cat", "whale", "lizard", "mammal", "horse", "plant"],
+    ["mammal", "bird", "plant", "vehicle", "animal", "insect", "lizard", "eagle", "sparrow"],
+    ["tulip", "rose", "vehicle", "plant", "animal", "flower", "tree"],
+    ["cat", "cow", "plant", "horse", "vehicle", "whale", "fish", "insect", "mammal", "animal", "lizard"],
+    ["car", "plant", "animal", "boat", "vehicle"],
+    ["animal", "insect", "bird", "fish", "plant", "lizard", "vehicle"],
+    ["fish", "whale", "animal", "lizard", "salmon", "shark", "bird", "vehicle", "plant", "mammal"],
+    ["animal", "mammal", "plant", "whale", "bird", "salmon", "insect", "vehicle", "lizard", "shark"],
 ]
-
 
 # The CoT generation prompts the reference recipes (ScienceQA, MMBench: CoT on) sent to batch_generate.
 REFERENCE_COT_QUESTIONS = {
@@ -550,6 +584,13 @@ def test_voc2012_grounding_turns_name_the_ground_truth_class():
         assert [choice[0] for choice in item["classification_options"]] == classes
 
 
+def test_omnibenchmark_sibling_set_moves_with_a_later_parent():
+    # "whale" is a child of both mammal and fish; fish's set is built later and takes it, so the whale chain's
+    # last level draws from fish's set (shark, salmon), not mammal's (reference behaviour).
+    last = options.omnibenchmark_options(INPUTS["omnibenchmark"], INPUTS["bamboo"])[-1][-1]
+    assert last["fore_label"] == "mammal" and sorted(last["options"]) == ["salmon", "shark", "whale"]
+
+
 def test_omnibenchmark_fore_labels_and_single_turn_options():
     built = options.omnibenchmark_options(INPUTS["omnibenchmark"], INPUTS["bamboo"])
     assert [[turn["fore_label"] for turn in levels] for levels in built] == REFERENCE_OMNI_FORE_LABELS
@@ -559,7 +600,7 @@ def test_omnibenchmark_fore_labels_and_single_turn_options():
 
 def test_omnibenchmark_missing_hierarchy_entry_names_the_record():
     records = INPUTS["omnibenchmark"] + [{"image": "x.jpg", "chain": ["animal", "unicorn"], "realm_name": "x"}]
-    with pytest.raises(ValueError, match=r"record 6: label 'unicorn'"):
+    with pytest.raises(ValueError, match=r"record 8: label 'unicorn'"):
         options.omnibenchmark_options(records, INPUTS["bamboo"])
 
 
