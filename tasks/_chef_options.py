@@ -14,20 +14,18 @@ GT is always first and its negative boxes perturb *all* the image's boxes, its o
 (``other_class_bboxes`` reads ``data_item``, §5.7); Omnibenchmark's sibling sets are built in data order and shared
 by label (a chain label that already belongs to a set, even as another label's sibling, gets no set of its own).
 
-The human turn and template of each request come from :mod:`._chef_prompts`; :class:`ChoiceTurn` bundles them.
+The human turn and the answer template of each request come from :mod:`._chef_prompts`.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lamm_bench.metrics.detection import box_iou
 
 __all__ = [
-    "ChoiceTurn",
     "CIFAR10_OPTIONS",
     "MME_OPTIONS",
     "letter_options",
@@ -48,15 +46,6 @@ MME_OPTIONS: tuple[str, str] = ("Yes", "No")
 
 _LETTERS = "ABCDEFGH"
 _SEED = 0  # every option generator here is seeded with 0 (Flickr30k hard-codes it, the others use ppl_cfg's 0)
-
-
-@dataclass(frozen=True)
-class ChoiceTurn:
-    """One ChEF PPL request: the human turn, the options in ChEF's order, the answer template (``{}``)."""
-
-    text: str
-    options: tuple[str, ...]
-    template: str
 
 
 def letter_options(count: int) -> list[str]:
