@@ -142,6 +142,10 @@ class TaskSpec:
     judge: JudgeSetting | None = None
     """For the tasks the LAMM paper's GPT metric covers: how it judges them. A variant made with
     ``dataclasses.replace`` inherits it, so a variant the metric does not cover sets ``judge=None``."""
+    answer_file: Callable[[Sequence[Mapping[str, Any]]], dict[str, float]] | None = None
+    """For a task that reproduces a reference which writes answer files (ChEF's scenarios): the reference's metric
+    over such a file's records, as written (ChEF's key names and units). ``lamm-bench score`` applies it to the
+    reference's own answer files; a run's ``aggregate`` applies it to the answer file it would write."""
 
     def system_for(self, source: str) -> str:
         """The system message of a sample from meta file ``source`` (its stem, ``Sample.source``)."""

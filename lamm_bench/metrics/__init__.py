@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lamm_bench.metrics.chef_vqa import MME_SUBTASKS
+
 HIGHER_IS_BETTER: dict[str, bool] = {
     # classification / VQA / OCR / attributes / locating
     "accuracy": True,
@@ -47,6 +49,23 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "mae_gt_lt10": False,
     "clipped_error": False,
     "exact_match": True,
+    # ChEF's own names, as its metric classes report them (the chef-* tasks; lamm_bench.metrics.chef_vqa and
+    # chef_scenarios): percent, higher is better
+    "ACC": True,
+    "SYN_ACC": True,
+    "match_ratio": True,
+    "vanilla_acc": True,
+    "circular_acc": True,
+    "option_match": True,
+    "content_match": True,
+    "overall": True,
+    "overall_plus": True,
+    "classification_acc": True,
+    "grounding_acc": True,
+    "mAP": True,  # ChEF's VOC grounding hits over counted objects (mAP@0.5), not an average precision
+    "mAR": True,
+    "result": True,  # Omnibenchmark's bare number
+    **{name: True for subtask in MME_SUBTASKS for name in (subtask, f"{subtask}_plus")},
 }
 
 

@@ -19,7 +19,6 @@ from lamm_bench.parsing.chef_answers import clean_answer
 from lamm_bench.parsing.text import count_from_text_chef
 
 __all__ = [
-    "METRIC_DIRECTIONS",
     "classification_metrics",
     "caption_acc_metrics",
     "caption_top_acc_metrics",
@@ -29,11 +28,6 @@ __all__ = [
     "fine_grained_single_ppl",
 ]
 
-#: Directions of every metric name this module reports (base names, before any ``@``), in ``TaskSpec.metrics``
-#: form. ``result`` is where the caller puts :func:`fine_grained_multi_ppl`'s bare number.
-METRIC_DIRECTIONS: dict[str, str] = dict.fromkeys(
-    ("ACC", "SYN_ACC", "classification_acc", "grounding_acc", "mAP", "mAR", "result"), "higher"
-)
 
 Answer = Mapping[str, Any]
 

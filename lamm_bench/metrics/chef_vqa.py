@@ -16,7 +16,7 @@ from typing import Any
 
 from lamm_bench.parsing.chef_answers import CHOICE_LETTERS, fetch_answer, mme_answer_label
 
-__all__ = ["MME_SUBTASKS", "METRIC_DIRECTIONS", "vqa_metrics", "mmbench_metrics", "mme_metrics"]
+__all__ = ["MME_SUBTASKS", "vqa_metrics", "mmbench_metrics", "mme_metrics"]
 
 #: ``MMEVQA.cnt_dict``'s subtasks, in its order (the order of the result's keys).
 MME_SUBTASKS: tuple[str, ...] = (
@@ -24,14 +24,6 @@ MME_SUBTASKS: tuple[str, ...] = (
     "commonsense_reasoning", "numerical_calculation", "text_translation", "code_reasoning",
 )  # fmt: skip
 
-#: Directions of every metric name this module reports, in ``TaskSpec.metrics`` form (all higher is better).
-METRIC_DIRECTIONS: dict[str, str] = {
-    name: "higher"
-    for name in (
-        "ACC", "match_ratio", "vanilla_acc", "circular_acc", "option_match", "content_match", "overall",
-        "overall_plus", *MME_SUBTASKS, *(f"{s}_plus" for s in MME_SUBTASKS),
-    )
-}  # fmt: skip
 
 Answer = Mapping[str, Any]
 

@@ -176,11 +176,10 @@ def test_top_acc_rejects_odd_option_counts():
 def test_every_reported_name_has_a_direction():
     from lamm_bench.metrics import higher_is_better
 
-    declared = {**chef_vqa.METRIC_DIRECTIONS, **chef_scenarios.METRIC_DIRECTIONS}
     for case, fn in METRICS.items():
         result = fn(CASES[case]["answers"])
         for name in result if isinstance(result, dict) else ["result"]:
-            assert higher_is_better(name, declared)
+            assert higher_is_better(name)  # built in: lamm_bench.metrics.HIGHER_IS_BETTER
 
 
 @settings(max_examples=200, deadline=None)
