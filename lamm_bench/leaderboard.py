@@ -80,7 +80,10 @@ def _legend(table: Table) -> list[str]:
         counts = ", ".join(str(n) for n in sorted({r.task.n_samples for r in results}))
         label = results[0].paper_metric.name
         lines.append(f"| {md(task)} | {md(table.protocol)} | {md(versions)} | {md(label)} | `{md(keys)}` | {counts} |")
-    if table.reference:
+    if table.reference and table.protocol == "chef":
+        lines += ["", "Rows in *italics* are numbers published on ChEF's leaderboard, its Random row the chance level "
+                  "(not measured here); bold marks the best measured value per column."]  # fmt: skip
+    elif table.reference:
         lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
                   "the best measured value per column."]  # fmt: skip
     return lines
@@ -114,7 +117,8 @@ def render_markdown(results: Sequence[TaskResult], *, chart: bool) -> str:
 
 def write_chart(results: Sequence[TaskResult], path: Path) -> None:
     """Small multiples in the tables' order: one panel per task (its paper metric and direction), one bar per model,
-    the published LAMM-13B number as a dashed line where the paper has one; a deterministic PNG."""
+    the published LAMM-13B number as a dashed line where the paper (or ChEF's leaderboard) has one; a deterministic
+    PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -122,7 +126,6 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
 
     tables = build_tables(results)
     panels = [(table, task) for table in tables for task in table.tasks if any(task in per for per in table.rows.values())]
-    reference = PUBLISHED[0].values
     cols = min(4, len(panels))
     rows = -(-len(panels) // cols)
     models = max(len(table.rows) for table, _ in panels)
@@ -135,7 +138,9 @@ def write_chart(results: Sequence[TaskResult], path: Path) -> None:
             label, higher = column_info(table, task)
             bars = [float("nan") if v is None else float(v) for v in values]  # no bar for a missing value
             ax.barh([chart_text(m) for m in names], bars, color="#4c72b0")
-            published = reference.get(task) if table.reference else None
+            # the first published row with the task: LAMM-13B in the paper's tables, on ChEF's leaderboard in its
+            rows = [row.values[task] for row in PUBLISHED if task in row.values] if table.reference else []
+            published = rows[0] if rows else None
             if isinstance(published, (int, float)):
                 ax.axvline(published, color="#888888", linestyle="--", linewidth=1)
             top = max([*measured, published if isinstance(published, (int, float)) else 0, 1.0])

@@ -1,12 +1,14 @@
-"""Numbers published by the LAMM paper (README of ``OpenGVLab/LAMM@3085eef`` and the project site), per task.
+"""Numbers published with LAMM (the paper's README at ``OpenGVLab/LAMM@3085eef``, and ChEF's scenario leaderboard on
+the project site), per task.
 
 Shown on the leaderboard as reference rows, never mixed with measured results. A value is a float, or a string
-for what the paper printed instead of a number ("Failed", "N/A"). Tasks are lamm-bench's paper-protocol names.
+for what the paper printed instead of a number ("Failed", "N/A"). Tasks are lamm-bench's names: the paper tables'
+paper-protocol tasks, ChEF's ``chef-*`` scenarios (whose "Random choice" row is ChEF's chance level).
 
-Only the numbers are data here. The paper tables' columns (which tasks, in which order, with which label and
-direction) are derived from what lamm-bench's own tasks declare: which groups are the paper's tables
-(``PAPER_TABLES`` in ``tasks/groups.py``), their members, each task's ``paper_metric`` and its metric's direction.
-Installed plugins never change them.
+Only the numbers are data here. The tables' columns (which tasks, in which order, with which label and direction)
+are derived from what lamm-bench's own tasks declare: which groups are published tables (``REFERENCE_TABLES`` in
+``tasks/groups.py``), their members, each task's ``paper_metric`` and its metric's direction. Installed plugins
+never change them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class PublishedRow:
 
 
 _PAPER = "LAMM paper table (README @3085eef)"
+_CHEF = "ChEF leaderboard (OpenLAMM/openlamm.github.io src/pages/Leaderboards.md @825721b)"
 
 PUBLISHED: tuple[PublishedRow, ...] = (
     PublishedRow("LAMM-13B (paper)", _PAPER, {
@@ -56,6 +59,16 @@ PUBLISHED: tuple[PublishedRow, ...] = (
         "fsc147": 10.79, "svt": 97.9, "celeba-smile": "N/A", "celeba-hair": "N/A", "lsp": 99.5,
         "scannet-det": 63.2, "scanrefer": 54.59, "scanqa": "N/A",
     }),
+    PublishedRow("LAMM (ChEF leaderboard)", _CHEF, {
+        "chef-cifar10": 80.70, "chef-flickr30k": 72.50, "chef-voc2012": 29.58, "chef-omnibenchmark": 22.54,
+        "chef-fsc147": 19.33, "chef-scienceqa": 52.75, "chef-mmbench": 44.47, "chef-seedbench": 47.03,
+        "chef-mme": 55.82,
+    }),
+    PublishedRow("Random choice (ChEF)", _CHEF, {
+        "chef-cifar10": 10.0, "chef-flickr30k": 25.00, "chef-voc2012": 25.00, "chef-omnibenchmark": 10.94,
+        "chef-fsc147": 20.00, "chef-scienceqa": 35.80, "chef-mmbench": 27.57, "chef-seedbench": 24.27,
+        "chef-mme": 50.00,
+    }),
 )  # fmt: skip
 
 
@@ -68,13 +81,29 @@ class PaperColumn:
     higher_is_better: bool
 
 
+@dataclass(frozen=True)
+class ReferenceTable:
+    """A published table: the group of lamm-bench tasks it is, its title, and its columns in the published order."""
+
+    group: str
+    title: str
+    protocol: str
+    """The protocol of its tasks (they share one)."""
+    columns: tuple[PaperColumn, ...]
+
+
 @functools.cache
-def paper_columns(modality: str) -> tuple[PaperColumn, ...]:
-    """The paper table's columns for a modality, in the paper's order, from lamm-bench's built-in tasks."""
+def reference_tables() -> tuple[ReferenceTable, ...]:
+    """The published tables (the LAMM paper's 2D and 3D tables, ChEF's scenario leaderboard), in the leaderboard's
+    order, from what lamm-bench's built-in tasks declare (``REFERENCE_TABLES`` in ``tasks/groups.py``)."""
     from lamm_bench import registry
     from lamm_bench.metrics import higher_is_better
 
-    tasks = registry.builtin_tasks()
-    members = registry.builtin_groups()[registry.builtin_paper_tables()[modality]]
-    specs = [tasks[name] for name in members]
-    return tuple(PaperColumn(s.name, s.paper_metric[0], higher_is_better(s.paper_metric[1], s.metrics)) for s in specs)
+    tasks, groups = registry.builtin_tasks(), registry.builtin_groups()
+    out = []
+    for group, title in registry.builtin_reference_tables().items():
+        specs = [tasks[name] for name in groups[group]]
+        columns = tuple(PaperColumn(s.name, s.paper_metric[0], higher_is_better(s.paper_metric[1], s.metrics))
+                        for s in specs)  # fmt: skip
+        out.append(ReferenceTable(group, title, specs[0].protocol if specs else "paper", columns))
+    return tuple(out)

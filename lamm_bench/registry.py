@@ -142,14 +142,14 @@ def builtin_tasks() -> dict[str, TaskSpec]:
 
 
 @functools.cache
-def builtin_paper_tables() -> dict[str, str]:
-    """Which of lamm-bench's own task groups are the LAMM paper's tables, by modality (``PAPER_TABLES`` of the task
-    modules that declare it, ``tasks/groups.py``); installed plugins never change them."""
-    tables = _Names("paper table", checked=False)
+def builtin_reference_tables() -> dict[str, str]:
+    """Which of lamm-bench's own task groups are published tables, with their titles, in the leaderboard's order
+    (``REFERENCE_TABLES`` of the task modules that declare it, ``tasks/groups.py``); plugins never change them."""
+    tables = _Names("reference table")
     for origin, module in _task_modules(plugins=False):
-        for modality, group in getattr(module, "PAPER_TABLES", {}).items():
-            tables.add(modality, group, origin)
-    return tables.sorted()
+        for group, title in getattr(module, "REFERENCE_TABLES", {}).items():
+            tables.add(group, title, origin)
+    return dict(tables.values)
 
 
 def get_task(name: str) -> TaskSpec:

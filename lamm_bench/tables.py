@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lamm_bench.published import PaperColumn, paper_columns
+from lamm_bench.published import PaperColumn, reference_tables
 from lamm_bench.results import TaskResult
 
 CHART = "chart.png"
@@ -37,28 +37,58 @@ class Table:
 
 
 def build_tables(results: Sequence[TaskResult]) -> list[Table]:
-    """Group results into tables: 2D paper, 3D paper (always, for the reference rows), then ChEF tables; then, in a
-    section of their own and without the paper's rows, the same tables for each demo data set (e.g. lamm-mini)."""
-    buckets: dict[tuple[str | None, str, str], dict[str, dict[str, TaskResult]]] = {}
+    """Group results into tables: each published table (the LAMM paper's 2D and 3D tables, ChEF's scenarios; always
+    shown, for their reference rows), then a table per (modality, protocol) for the other results (the LAMM tasks'
+    ChEF recipes); a published table whose title is its protocol's generic one (the paper's) takes the other results
+    of its modality and protocol after its own columns (a plugin's paper-protocol task). Then, in a section of their
+    own and without published rows, the same tables for each demo data set (e.g. lamm-mini)."""
+    by_dataset: dict[str | None, list[TaskResult]] = {}
     for r in results:
-        dataset = r.task.dataset["name"] if r.task.dataset else None
-        key = (dataset, r.task.modality, r.task.protocol)
-        buckets.setdefault(key, {}).setdefault(r.model.name, {})[r.task.name] = r
-    tables = []
-    for dataset in (None, *sorted({d for d, _, _ in buckets if d is not None})):
+        by_dataset.setdefault(r.task.dataset["name"] if r.task.dataset else None, []).append(r)
+    tables: list[Table] = []
+    for dataset in (None, *sorted(d for d in by_dataset if d is not None)):
+        found = by_dataset.get(dataset, [])
+        claimed = {c.task for ref in reference_tables() for c in ref.columns}
+        rest: dict[str, list[TaskResult]] = {}
+        for r in found:
+            if r.task.name not in claimed:
+                rest.setdefault(_generic_title(r.task.modality, r.task.protocol), []).append(r)
+        for reference in reference_tables():
+            members = [c.task for c in reference.columns]
+            fixed = {c.task: c for c in reference.columns} if dataset is None else {}
+            mine = [r for r in found if r.task.name in members] + rest.pop(reference.title, [])
+            if mine or fixed:
+                present = {r.task.name for r in mine}
+                tasks = (*(t for t in members if t in fixed or t in present), *_columns(mine, set(members)))
+                tables.append(Table(_titled(reference.title, dataset), tasks, reference.protocol, _rows(mine), fixed,
+                                    dataset))  # fmt: skip
         for modality, protocol in (("2d", "paper"), ("3d", "paper"), ("2d", "chef"), ("3d", "chef")):
-            real_paper = protocol == "paper" and dataset is None
-            fixed = {c.task: c for c in paper_columns(modality)} if real_paper else {}
-            rows = buckets.get((dataset, modality, protocol), {})
-            if not rows and not fixed:
-                continue
-            found = [r for per_task in rows.values() for r in per_task.values() if r.task.name not in fixed]
-            seen = sorted({r.task.name for r in found}, key=lambda task: _task_order(task, found))
-            title = f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
-            if dataset is not None:
-                title += f", on {dataset}"
-            tables.append(Table(title, (*fixed, *seen), protocol, dict(sorted(rows.items())), fixed, dataset))
+            others = rest.pop(_generic_title(modality, protocol), [])
+            if others:
+                tables.append(Table(_titled(_generic_title(modality, protocol), dataset), _columns(others, set()),
+                                    protocol, _rows(others), {}, dataset))  # fmt: skip
     return tables
+
+
+def _generic_title(modality: str, protocol: str) -> str:
+    return f"{modality.upper()} tasks, {'LAMM paper' if protocol == 'paper' else 'ChEF'} protocol"
+
+
+def _columns(results: Sequence[TaskResult], skip: set[str]) -> tuple[str, ...]:
+    """The results' tasks (other than ``skip``) in their groups' order (see :func:`_task_order`)."""
+    seen = {r.task.name for r in results} - skip
+    return tuple(sorted(seen, key=lambda task: _task_order(task, results)))
+
+
+def _rows(results: Sequence[TaskResult]) -> dict[str, dict[str, TaskResult]]:
+    rows: dict[str, dict[str, TaskResult]] = {}
+    for r in results:
+        rows.setdefault(r.model.name, {})[r.task.name] = r
+    return dict(sorted(rows.items()))
+
+
+def _titled(title: str, dataset: str | None) -> str:
+    return title if dataset is None else f"{title}, on {dataset}"
 
 
 def _task_order(task: str, results: Sequence[TaskResult]) -> tuple[bool, str, int, str]:

@@ -1,8 +1,13 @@
-"""Task groups, in the order of the LAMM paper's tables. A member may itself be a group."""
+"""Task groups, in the order of the published tables. A member may itself be a group."""
 
-PAPER_TABLES = {"2d": "lamm2d", "3d": "lamm3d"}
-"""The groups that are the LAMM paper's two tables, by modality: the leaderboard shows them with their columns in
-this order (before any result) and the paper's published numbers beside them (``lamm_bench.published``)."""
+REFERENCE_TABLES = {
+    "lamm2d": "2D tasks, LAMM paper protocol",
+    "lamm3d": "3D tasks, LAMM paper protocol",
+    "chef": "ChEF scenarios",
+}
+"""The groups that are published tables (the LAMM paper's two, ChEF's scenario leaderboard), in the leaderboard's
+order, with their titles: the leaderboard shows each with its columns in this order (before any result) and the
+published numbers beside them (``lamm_bench.published``)."""
 
 GROUPS = {
     "lamm2d": (
@@ -17,4 +22,5 @@ GROUPS = {
         "locating-lsp-chef",
     ),
     "lamm3d-chef": ("scannet-det-chef", "scanrefer-chef", "scanqa-chef"),
+    "chef": ("chef-cifar10", "chef-fsc147", "chef-scienceqa"),
 }
