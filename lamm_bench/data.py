@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from lamm_bench.errors import UserError
 from lamm_bench.jsoncheck import load_json
-from lamm_bench.records import Sample
+from lamm_bench.records import MetaFile, Sample
 from lamm_bench.task import TaskSpec
 
 DATA_ENV = "LAMM_BENCH_DATA"
@@ -37,15 +36,6 @@ def find_meta_file(root: Path, relative: str) -> Path:
     aliases = META_ALIASES.get(declared.name, ())
     also = f" (or {', '.join(aliases)} in the same folder)" if aliases else ""
     raise UserError(f"meta file not found: {declared}{also}")
-
-
-@dataclass(frozen=True)
-class MetaFile:
-    """A meta file as read: where it is, its content hash, and its records."""
-
-    path: Path
-    sha256: str
-    records: list
 
 
 DATASET_FILE = "lamm_bench_dataset.json"
@@ -146,8 +136,11 @@ def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tup
     """Load and validate every record of the task's meta files.
 
     Returns:
-        The samples in meta-file order, and the meta files read (for fingerprints).
+        The samples in meta-file order, and the meta files read (for fingerprints); a task with its own ``reader``
+        gets what the reader returns.
     """
+    if task.reader is not None:
+        return task.reader(root)
     bench, media_key = benchmark_dir(task, root), media_field(task)
     pooled = len(task.meta_files) > 1
     samples: list[Sample] = []

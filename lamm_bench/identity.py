@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from lamm_bench.data import MetaFile
+from lamm_bench.records import MetaFile
 from lamm_bench.task import TaskSpec
 
 

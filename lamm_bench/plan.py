@@ -11,9 +11,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lamm_bench.data import MetaFile
 from lamm_bench.identity import fingerprint
-from lamm_bench.records import ChoiceScoring, Request, Sample
+from lamm_bench.records import ChoiceScoring, MetaFile, Request, Sample
 from lamm_bench.store import StoredResponse
 from lamm_bench.task import TaskSpec, stage_needs
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 RequestKind = Literal["generate", "choice"]
@@ -123,6 +124,17 @@ class SampleScore:
     """The answer as the metric understood it (JSON-serializable), for tracing a number to its text."""
     unparsed: bool = False
     """True when nothing usable could be extracted from the answer (counted in the result)."""
+
+
+@dataclass(frozen=True)
+class MetaFile:
+    """A data file as read: where it is, its content hash (in the task fingerprint and every result), and its
+    records."""
+
+    path: Path
+    sha256: str
+    records: list
+    """The file's records (a JSON list; a reader of another format may hold what it parsed)."""
 
 
 def fill_option(template: str, option: str) -> str:

@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from lamm_bench.data import MetaFile, dataset_identity
+from lamm_bench.data import dataset_identity
 from lamm_bench.errors import UserError
 from lamm_bench.files import atomic_write_text
 from lamm_bench.identity import task_fingerprint
@@ -37,6 +37,7 @@ from lamm_bench.metrics import higher_is_better
 from lamm_bench.resultcheck import check_result_json
 from lamm_bench.rows import PredictionRow, prediction_line
 from lamm_bench.scoring import TaskOutcome
+from lamm_bench.records import MetaFile
 from lamm_bench.task import TaskSpec
 
 SCHEMA_VERSION = 1

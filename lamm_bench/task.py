@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-from lamm_bench.records import Request, Sample, SampleScore
+from lamm_bench.records import MetaFile, Request, Sample, SampleScore
 from lamm_bench.rows import Overlay
 
 Stage = Callable[[Sample, Mapping[str, str], int], Sequence[Request]]
@@ -142,6 +143,11 @@ class TaskSpec:
     judge: JudgeSetting | None = None
     """For the tasks the LAMM paper's GPT metric covers: how it judges them. A variant made with
     ``dataclasses.replace`` inherits it, so a variant the metric does not cover sets ``judge=None``."""
+    reader: Callable[[Path], tuple[list[Sample], list[MetaFile]]] | None = None
+    """For a task whose data is not LAMM meta files as they are (ChEF's MMBench TSV, MME folders, ...; or options
+    ChEF draws over the whole file in data order): reads the data root and returns the samples in the reference's
+    order and the files it read (hashed, for the fingerprint). ``data.load_samples`` calls it; None: the meta files
+    above, read and checked against ``required_fields``."""
     answer_file: Callable[[Sequence[Mapping[str, Any]]], dict[str, float]] | None = None
     """For a task that reproduces a reference which writes answer files (ChEF's scenarios): the reference's metric
     over such a file's records, as written (ChEF's key names and units). ``lamm-bench score`` applies it to the

@@ -56,10 +56,12 @@ def _scienceqa_options(sample: Sample) -> Sequence[str]:
     return letter_options(len(sample.target["gt_choices"]))
 
 
-def _chef_task(name: str, meta: str, fields: Mapping[str, type], stages, score, metric, description: str) -> TaskSpec:
+def _chef_task(name: str, meta: str, fields: Mapping[str, type], stages, score, metric, description: str,
+               requires: tuple[str, ...] = ()) -> TaskSpec:  # fmt: skip
     aggregate, answer_file = reference_metric(metric)
     return TaskSpec(
         name=name, version="1", protocol="chef", modality="2d", meta_files=(META + meta,), required_fields=fields,
+        requires=requires,
         system_message="", stages=stages, score_sample=score, assemble=chosen, aggregate=aggregate,
         answer_file=answer_file, primary_terms=mean_of("correct"), paper_metric=("ACC", "ACC"),
         description=description,
@@ -70,6 +72,7 @@ CHEF_CIFAR10 = _chef_task(
     "chef-cifar10", "Classification_CIFAR10.json", {"label": str},
     (ppl_stage(lambda s: cifar10_turn(), lambda s: CIFAR10_OPTIONS, CIFAR10_TEMPLATES[0]),), score_cifar10,
     classification_metrics, "ChEF CIFAR10 scenario: the 10 classes scored by likelihood, ACC",
+    requires=("wordnet",),  # SYN_ACC
 )  # fmt: skip
 CHEF_FSC147 = _chef_task(
     "chef-fsc147", "Counting_FSC147.json", {"num": int},
