@@ -136,62 +136,79 @@ class LammModel(nn.Module):
 
     @torch.no_grad()
     def option_scores(self, layouts: Sequence[TokenLayout], visual: torch.Tensor) -> list[float]:
-        """Mean log-probability of each layout's option span (ChEF's length-normalized PPL score)."""
+        """Mean log-probability of each layout's option span (ChEF's length-normalized PPL score), one whole sequence
+        per layout (the naive way)."""
         embeds, mask, positions = self.embed(layouts, visual, left_pad=False)
-        base = self._base()
-        hidden = base.model(inputs_embeds=embeds, attention_mask=mask, position_ids=positions).last_hidden_state
-        scores = []
+        hidden = self._base().model(inputs_embeds=embeds, attention_mask=mask, position_ids=positions).last_hidden_state
+        spans = []
         for row, layout in enumerate(layouts):
             start, end = layout.option_span
-            if end <= start:
+            # The token at position p is predicted by the hidden state at p - 1.
+            spans.append((hidden[row, max(start - 1, 0) : max(end - 1, 0)], layout.full_ids()[start:end]))
+        return self._mean_log_probs(spans)
+
+    def _mean_log_probs(self, spans: Sequence[tuple[torch.Tensor, Sequence[int]]]) -> list[float]:
+        """Per span, the mean log-probability of its target ids under the LM head of its predicting hidden states
+        (``-inf`` for an empty span); one head call for all, which reads the vocabulary's weights once."""
+        head = self._base().lm_head
+        kept = [(states, ids) for states, ids in spans if len(ids)]
+        if kept:
+            logp = torch.log_softmax(head(torch.cat([states for states, _ in kept])).float(), dim=-1)
+            targets = torch.tensor([i for _, ids in kept for i in ids], device=self.device)
+            picked = logp.gather(-1, targets[:, None]).squeeze(-1).tolist()
+        scores, at = [], 0
+        for _, ids in spans:
+            if not ids:
                 scores.append(float("-inf"))
                 continue
-            targets = torch.tensor(layout.full_ids()[start:end], device=self.device)
-            # The token at position p is predicted by the logits at p - 1.
-            logits = base.lm_head(hidden[row, start - 1 : end - 1]).float()
-            logp = torch.log_softmax(logits, dim=-1).gather(-1, targets[:, None]).squeeze(-1)
-            scores.append(logp.mean().item())
+            scores.append(sum(picked[at : at + len(ids)]) / len(ids))
+            at += len(ids)
         return scores
-
 
     @torch.no_grad()
     def shared_option_scores(self, choices: Sequence[ChoiceLayout], visual: torch.Tensor) -> list[list[float]]:
         """Each choice's option scores (as :meth:`option_scores` gives them for :meth:`ChoiceLayout.full`) from one
-        forward of its prefix: the prefix's KV cache is repeated over its options and only the answer turns run.
+        forward of its prefix: each choice's answer turns then run as one packed sequence after that prefix's KV
+        cache, each answer attending to the prefix and to itself only (a block mask), its positions continuing
+        from the prefix's length.
 
-        The prefix and each answer are separate segments of the sequence, so the split is exact: the answers'
-        positions continue from their own prefix's length, and right padding never shifts them.
+        The prefix and each answer are separate segments of the sequence, so the split is exact; right padding
+        never shifts a position (positions are given), and nothing attends to a pad.
         """
         decoder = self._base().model
         embeds, mask, positions = self.embed([c.prefix for c in choices], visual, left_pad=False)
         hidden, cache = self._decode(decoder, embeds, mask, positions, past=None)
-        lengths = mask.sum(-1)
-        last = hidden[torch.arange(len(choices), device=self.device), lengths - 1]  # predicts each answer's 1st token
-        rows = [(i, k) for i, c in enumerate(choices) for k in range(len(c.answers))]
-        index = torch.tensor([i for i, _ in rows], device=self.device)
-        cache.batch_select_indices(index)
-        answers = [choices[i].answers[k][: choices[i].spans[k][1]] for i, k in rows]  # nothing after the option
-        width = max(1, max(len(a) for a in answers))
-        ids = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
-        tail = torch.zeros(len(rows), width, dtype=torch.long, device=self.device)
-        for row, answer in enumerate(answers):
-            ids[row, : len(answer)] = torch.tensor(answer, device=self.device)
-            tail[row, : len(answer)] = 1
-        full_mask = torch.cat([mask[index], tail], dim=1)
-        steps = lengths[index][:, None] + torch.arange(width, device=self.device)[None, :]
-        after, _ = self._decode(decoder, self.embed_ids(ids), full_mask, steps, past=cache)
-        head = self._base().lm_head
-        out: list[list[float]] = [[] for _ in choices]
-        for row, (i, k) in enumerate(rows):
-            start, end = choices[i].spans[k]
-            if end <= start:
-                out[i].append(float("-inf"))
-                continue
-            # the token at answer position j is predicted by the hidden state at j - 1 (the prefix's last for j = 0)
-            states = torch.cat([last[i : i + 1], after[row, : end - 1]], dim=0)[start:end]
-            logp = torch.log_softmax(head(states).float(), dim=-1)
-            targets = torch.tensor(answers[row][start:end], device=self.device)
-            out[i].append(logp.gather(-1, targets[:, None]).mean().item())
+        lengths = mask.sum(-1).tolist()
+        # Each choice's answers, cut after the option (nothing later is scored), one after another.
+        cut = [[c.answers[k][: c.spans[k][1]] for k in range(len(c.answers))] for c in choices]
+        starts = [[sum(len(a) for a in answers[:k]) for k in range(len(answers))] for answers in cut]
+        width = max(1, max(sum(len(a) for a in answers) for answers in cut))
+        prefix_width = embeds.shape[1]
+        ids = torch.zeros(len(choices), width, dtype=torch.long, device=self.device)
+        steps = torch.zeros(len(choices), width, dtype=torch.long, device=self.device)
+        allowed = torch.zeros(len(choices), 1, width, prefix_width + width, dtype=torch.bool, device=self.device)
+        for i, answers in enumerate(cut):
+            allowed[i, 0, :, : lengths[i]] = True  # every answer sees its choice's whole prefix
+            for answer, start in zip(answers, starts[i]):
+                n = len(answer)
+                ids[i, start : start + n] = torch.tensor(answer, device=self.device)
+                steps[i, start : start + n] = torch.arange(lengths[i], lengths[i] + n, device=self.device)
+                block = torch.ones(n, n, dtype=torch.bool, device=self.device).tril()
+                allowed[i, 0, start : start + n, prefix_width + start : prefix_width + start + n] = block
+        additive = torch.zeros(allowed.shape, dtype=self.dtype, device=self.device).masked_fill(
+            ~allowed, torch.finfo(self.dtype).min)  # fmt: skip
+        after, _ = self._decode(decoder, self.embed_ids(ids), additive, steps, past=cache)
+        spans = []
+        for i, choice in enumerate(choices):
+            for k, (start, end) in enumerate(choice.spans):
+                at = starts[i][k]
+                # the answer's token j is predicted by its state at j - 1 (the prefix's last one for j = 0)
+                states = torch.cat([hidden[i, lengths[i] - 1 : lengths[i]], after[i, at : at + end - 1]])[start:end]
+                spans.append((states, cut[i][k][start:end]))
+        flat, out, at = self._mean_log_probs(spans), [], 0
+        for choice in choices:
+            out.append(flat[at : at + len(choice.spans)])
+            at += len(choice.spans)
         return out
 
     def _decode(self, decoder, embeds, mask, positions, past):
