@@ -102,8 +102,9 @@ class Overlay:
 @dataclass(frozen=True)
 class RequestTrace:
     """One request the model was asked for the sample, exactly: key, system message, user text, the assistant
-    prefix when there is one; for a choice request its options and, when the adapter returned them, the score of
-    each option (``Response.option_scores``: length-normalized log-likelihoods or similarity logits)."""
+    prefix when there is one; for a choice request its options, the answer template around them (when it is not the
+    bare ``{}``) and, when the adapter returned them, the score of each option (``Response.option_scores``:
+    length-normalized log-likelihoods or similarity logits)."""
 
     key: str
     system: str
@@ -112,6 +113,10 @@ class RequestTrace:
     options: tuple[str, ...] | None = None
     """A choice request's options; None for a generate request."""
     option_scores: tuple[float, ...] | None = None
+    option_template: str = "{}"
+    """A choice request's answer template (``Request.option_template``)."""
+    correct: int | None = None
+    """The index of the right option, where the task declares it (``TaskSpec.correct_option``)."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "system": self.system, "text": self.text}
@@ -121,6 +126,10 @@ class RequestTrace:
             out["options"] = list(self.options)
         if self.option_scores is not None:
             out["option_scores"] = list(self.option_scores)
+        if self.option_template != "{}":
+            out["option_template"] = self.option_template
+        if self.correct is not None:
+            out["correct"] = self.correct
         return out
 
     @classmethod
@@ -129,7 +138,8 @@ class RequestTrace:
         if not isinstance(d, dict):
             raise UserError(f"{where}: should be an object, found {json_type(d)}")
         check_fields(d, {"key": str, "system": str, "text": str}, {"assistant_prefix": str, "options": list,
-                                                                    "option_scores": list}, where)  # fmt: skip
+                                                                    "option_scores": list, "option_template": str,
+                                                                    "correct": int}, where)  # fmt: skip
         options, scores = d.get("options"), d.get("option_scores")
         if options is not None and not all(isinstance(o, str) for o in options):
             raise UserError(f"{where}: field 'options' should be a list of strings")
@@ -137,9 +147,12 @@ class RequestTrace:
         if scores is not None and not (numbers(scores, finite=False) and options is not None
                                        and len(scores) == len(options)):  # fmt: skip
             raise UserError(f"{where}: field 'option_scores' should be one number per option")
+        correct = d.get("correct")
+        if correct is not None and (isinstance(correct, bool) or options is None or not 0 <= correct < len(options)):
+            raise UserError(f"{where}: field 'correct' should be the index of one of the options")
         return cls(d["key"], d["system"], d["text"], d.get("assistant_prefix", ""),
                    tuple(options) if options is not None else None,
-                   tuple(scores) if scores is not None else None)  # fmt: skip
+                   tuple(scores) if scores is not None else None, d.get("option_template", "{}"), correct)  # fmt: skip
 
 
 _ROW_REQUIRED = {"id": str, "prediction": (str, dict), "parsed": object, "scores": dict, "unparsed": bool,

@@ -221,7 +221,8 @@ def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping
     out = []
     for row in rows:
         sample = by_id[row.id]
-        requests = tuple(_trace(r, (stored or {}).get((sample.id, r.key))) for r in asked.get(sample.id, ()))
+        requests = tuple(_trace(r, (stored or {}).get((sample.id, r.key)), task.spec.correct_option, sample)
+                         for r in asked.get(sample.id, ()))  # fmt: skip
         media = [*sample.images, *([sample.point_cloud] if sample.point_cloud else [])]
         terms = task.spec.primary_terms(row.scores) if task.spec.primary_terms is not None else None
         out.append(dataclasses.replace(
@@ -232,14 +233,16 @@ def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping
     return out
 
 
-def _trace(request: Request, answer: StoredResponse | None) -> RequestTrace:
-    """What the row records of a request: its text, a choice request's options and the scores its answer gave them
-    (when that answer is to this very request)."""
+def _trace(request: Request, answer: StoredResponse | None, correct_option, sample: Sample) -> RequestTrace:
+    """What the row records of a request: its text, a choice request's options, the scores its answer gave them
+    (when that answer is to this very request) and which option is right, where the task says."""
     if request.kind != "choice":
         return RequestTrace(request.key, request.system, request.text, request.assistant_prefix)
     mine = answer is not None and answer.request == request_identity(request) and answer.option_scores is not None
     scores = tuple(answer.option_scores) if mine else None
-    return RequestTrace(request.key, request.system, request.text, request.assistant_prefix, request.options, scores)
+    correct = correct_option(sample, request) if correct_option is not None else None
+    return RequestTrace(request.key, request.system, request.text, request.assistant_prefix, request.options, scores,
+                        request.option_template, correct)  # fmt: skip
 
 
 def _relative(path: str, root: Path) -> str:

@@ -143,6 +143,9 @@ class TaskSpec:
     judge: JudgeSetting | None = None
     """For the tasks the LAMM paper's GPT metric covers: how it judges them. A variant made with
     ``dataclasses.replace`` inherits it, so a variant the metric does not cover sets ``judge=None``."""
+    correct_option: Callable[[Sample, Request], int | None] | None = None
+    """For a task of choice requests: which of a request's options is right (the prediction browser marks it, next
+    to each option's score and the chosen one); never shown to the model."""
     reader: Callable[[Path], tuple[list[Sample], list[MetaFile]]] | None = None
     """For a task whose data is not LAMM meta files as they are (ChEF's MMBench TSV, MME folders, ...; or options
     ChEF draws over the whole file in data order): reads the data root and returns the samples in the reference's

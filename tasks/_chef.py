@@ -81,6 +81,17 @@ def cot_ppl_stages(question: Callable[[Sample], str], query: str, options: Calla
     return cot, answer
 
 
+def option_index(right: Callable[[Sample, Request], str]) -> Callable[[Sample, Request], int | None]:
+    """A ``correct_option``: the index of the option ``right(sample, request)`` names (None when it is not offered,
+    e.g. a label outside ChEF's fixed list)."""
+
+    def correct(sample: Sample, request: Request) -> int | None:
+        text = right(sample, request)
+        return request.options.index(text) if text in request.options else None
+
+    return correct
+
+
 def chosen(sample: Sample, responses: Mapping[str, str]) -> str:
     """The prediction of a single-turn PPL sample: the chosen option (ChEF's ``answer``)."""
     return responses[""]

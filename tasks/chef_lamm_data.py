@@ -37,7 +37,9 @@ from lamm_bench.metrics.chef_vqa import vqa_metrics
 from lamm_bench.records import Request, Sample, SampleScore
 from lamm_bench.task import TaskSpec, mean_of, ratio_of
 
-from ._chef import chosen, cot_ppl_stages, metric_score, ppl_request, ppl_stage, question_of, reference_metric
+from ._chef import (
+    chosen, cot_ppl_stages, metric_score, option_index, ppl_request, ppl_stage, question_of, reference_metric,
+)  # fmt: skip
 from ._chef_options import CIFAR10_OPTIONS, flickr30k_options, fsc147_options, letter_answer, letter_options, voc2012_options
 from ._chef_prompts import (
     CAPTION_TEMPLATE, CIFAR10_TEMPLATES, COUNTING_TEMPLATE, DETECTION_TEMPLATES, VQA_QUERIES, VQA_TEMPLATES, cifar10_turn,
@@ -72,11 +74,11 @@ def _scienceqa_options(sample: Sample) -> Sequence[str]:
 
 
 def _chef_task(name: str, meta: str, fields: Mapping[str, type], stages, score, metric, description: str,
-               requires: tuple[str, ...] = ()) -> TaskSpec:  # fmt: skip
+               right, requires: tuple[str, ...] = ()) -> TaskSpec:  # fmt: skip
     aggregate, answer_file = reference_metric(metric)
     return TaskSpec(
         name=name, version="1", protocol="chef", modality="2d", meta_files=(META + meta,), required_fields=fields,
-        requires=requires,
+        requires=requires, correct_option=option_index(right),
         system_message="", stages=stages, score_sample=score, assemble=chosen, aggregate=aggregate,
         answer_file=answer_file, primary_terms=mean_of("correct"), paper_metric=("ACC", "ACC"),
         description=description,
@@ -87,17 +89,19 @@ CHEF_CIFAR10 = _chef_task(
     "chef-cifar10", "Classification_CIFAR10.json", {"label": str},
     (ppl_stage(lambda s: cifar10_turn(), lambda s: CIFAR10_OPTIONS, CIFAR10_TEMPLATES[0]),), score_cifar10,
     classification_metrics, "ChEF CIFAR10 scenario: the 10 classes scored by likelihood, ACC",
-    requires=("wordnet",),  # SYN_ACC
+    lambda s, r: s.target["label"], requires=("wordnet",),  # SYN_ACC
 )  # fmt: skip
 CHEF_FSC147 = _chef_task(
     "chef-fsc147", "Counting_FSC147.json", {"num": int},
     (ppl_stage(lambda s: fsc147_turn(s.query), lambda s: fsc147_options(s.target["num"]), COUNTING_TEMPLATE),),
     score_fsc147, counting_ppl_metrics, "ChEF FSC147 scenario: five counts of the GT's decade by likelihood, ACC",
+    lambda s, r: str(s.target["num"]),
 )  # fmt: skip
 CHEF_SCIENCEQA = _chef_task(
     "chef-scienceqa", "VQA_SQAimage.json", {"gt_choice": int, "gt_choices": list},
     cot_ppl_stages(question_of(scienceqa_question), VQA_QUERIES[0], _scienceqa_options, VQA_TEMPLATES[0]),
     score_scienceqa, vqa_metrics, "ChEF ScienceQA scenario: CoT, then the option letters by likelihood, ACC",
+    lambda s, r: r.options[s.target["gt_choice"]],
 )  # fmt: skip
 
 
@@ -147,6 +151,7 @@ _FLICKR = _chef_task(
     "chef-flickr30k", "Caption_flickr30k.json", {"sentences": list},
     (ppl_stage(lambda s: flickr30k_turn(), lambda s: s.target["chef"], CAPTION_TEMPLATE),), score_flickr30k,
     caption_acc_metrics, "ChEF Flickr30k scenario: three other captions and one of the image's by likelihood, ACC",
+    lambda s, r: r.options[-1],  # the GT is last
 )  # fmt: skip
 CHEF_FLICKR30K = dataclasses.replace(_FLICKR, reader=_drawn_over_the_file(_FLICKR, flickr30k_options))
 
@@ -156,6 +161,7 @@ _VOC = TaskSpec(
     required_fields={"object": list}, system_message="", stages=(_voc_requests,), score_sample=score_voc2012,
     assemble=lambda sample, responses: dict(responses), prediction_kind="mapping", aggregate=_VOC_AGGREGATE,
     answer_file=_VOC_FILE, primary_terms=ratio_of("hits", "counted"), paper_metric=("mAP@0.5", "mAP@0.5"),
+    correct_option=lambda sample, request: 0,  # the GT class and the GT box come first
     description="ChEF VOC2012 scenario (Det_PPL): GT class and box turns by likelihood, mAP@0.5 (ChEF's)",
 )  # fmt: skip
 CHEF_VOC2012 = dataclasses.replace(_VOC, reader=_drawn_over_the_file(_VOC, voc2012_options))

@@ -104,7 +104,8 @@ def test_a_choice_request_keeps_the_scores_the_adapter_gave_its_options(mini_roo
 
 def test_new_fields_round_trip_and_old_rows_read_without_them(tmp_path):
     row = PredictionRow("a", {"neck": "[0.5, 0.5]"}, {"points": {"neck": [[0.5, 0.5]]}}, {"correct": 1}, False, False,
-                        (RequestTrace("neck", "S", "Where?", "ASSISTANT:", ("x", "y"), (0.1, -0.1)),), ("img.png",),
+                        (RequestTrace("neck", "S", "Where?", "ASSISTANT:", ("x", "y"), (0.1, -0.1), "It is {}", 1),),
+                        ("img.png",),
                         {"gt_joints": [[1, 2, 1]]}, (100.0, 1.0),
                         Overlay.of(gt_boxes=[("dog", [0, 0, 1, 1])], gt_points=[(0.1, 0.2)],
                                    pred_points=[[0.5, 0.5]]))  # fmt: skip
@@ -133,6 +134,10 @@ GOOD = {"id": "1", "prediction": "x", "parsed": None, "scores": {"correct": 1.0}
      (json.dumps({**GOOD, "requests": [{"key": "", "system": "", "text": "t", "options": ["a"],
                                         "option_scores": [1, 2]}]}).encode(),
       "2: requests[0]: field 'option_scores' should be one number per option"),
+     (json.dumps({**GOOD, "requests": [{"key": "", "system": "", "text": "t", "options": ["a"], "correct": 1}]}).encode(),
+      "2: requests[0]: field 'correct' should be the index of one of the options"),
+     (json.dumps({**GOOD, "requests": [{"key": "", "system": "", "text": "t", "option_template": 3}]}).encode(),
+      "2: requests[0]: field 'option_template' should be string, found number"),
      (json.dumps({**GOOD, "overlay": {"gt_boxes": [[0, 0, 1, 1]]}}).encode(), "2: 'overlay.gt_boxes' should be a list"),
      (json.dumps({**GOOD, "id": "0"}).encode(), "2: sample id '0' was already on line 1")],
 )  # fmt: skip

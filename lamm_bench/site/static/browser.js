@@ -105,6 +105,24 @@
     }
     return table;
   }
+  function options(r) {
+    // a choice request: each option (in its answer template), its score, the chosen one (the first best) and the right one
+    var list = el("ol", { "class": "options" }), scores = r.option_scores || [], best = -1;
+    scores.forEach(function (v, i) { if (best < 0 || v > scores[best]) best = i; });
+    r.options.forEach(function (o, i) {
+      var li = el("li", { "class": "option" + (i === best ? " chosen" : "") + (i === r.correct ? " correct" : "") });
+      li.appendChild(el("span", { "class": "opt" }, o));
+      if (i < scores.length) li.appendChild(el("span", { "class": "score" }, Number(scores[i]).toFixed(3)));
+      if (i === best) li.appendChild(el("span", { "class": "badge chosen" }, "chosen"));
+      if (i === r.correct) li.appendChild(el("span", { "class": "badge right" }, "correct"));
+      list.appendChild(li);
+    });
+    var box = el("div", { "class": "choice" });
+    box.appendChild(el("p", { "class": "template" }, "options, scored in " + JSON.stringify(r.option_template || "{}") +
+      (scores.length ? " (mean log-probability of the option's tokens)" : "")));
+    box.appendChild(list);
+    return box;
+  }
   function card(s) {
     var wrong = s.flags & 1, unparsed = s.flags & 2, failed = s.flags & 4;
     var art = el("article", { "class": "sample", "data-id": s.id, "data-wrong": wrong ? "1" : "0", "data-unparsed": unparsed ? "1" : "0" });
@@ -122,7 +140,7 @@
       text.appendChild(details);
       text.appendChild(el("pre", { "class": "user" }, r.text));
       if (r.assistant_prefix) text.appendChild(el("pre", { "class": "prefix" }, "assistant starts with: " + r.assistant_prefix));
-      if (r.options) text.appendChild(el("pre", { "class": "options" }, "options: " + r.options.join(" | ")));
+      if (r.options) text.appendChild(options(r));
     });
     if (!s.requests.length) text.appendChild(el("p", { "class": "empty" }, "(this result file predates recorded requests)"));
     text.appendChild(el("h4", {}, "raw output"));
