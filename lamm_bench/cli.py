@@ -90,9 +90,9 @@ def score(
 
     check_seed(seed)
     spec = registry.get_task(task)
-    check_resources([spec])
     samples, _ = load_samples(spec, resolve_data_root(data_root))
-    answers = read_predictions(predictions, spec, samples, partial=partial)
+    answers = read_predictions(predictions, spec, samples, partial=partial)  # a bad file fails before resources load
+    check_resources([spec])
     scored = [s for s in samples if s.id in answers]
     outcome = score_predictions(spec, scored, answers, seed=seed)
     report = {

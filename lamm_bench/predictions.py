@@ -17,15 +17,14 @@ def _records(path: Path) -> list[tuple[str, Any]]:
     if not path.is_file():
         raise UserError(f"predictions file not found: {path}")
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
-    if text.lstrip().startswith("["):
-        return [(f"{path}: item {i}", item) for i, item in enumerate(load_json(text, str(path)))]
+    if data.lstrip().startswith(b"["):
+        return [(f"{path}: item {i}", item) for i, item in enumerate(load_json(data, str(path)))]
+    # bytes, split at line ends only: a JSON string may hold U+2028, which str.splitlines would split at
     return [(f"{path}:{number}", load_json(line, f"{path}:{number}"))
-            for number, line in enumerate(text.splitlines(), start=1) if line.strip()]  # fmt: skip
+            for number, line in enumerate(data.splitlines(), start=1) if line.strip()]  # fmt: skip
 
 
 def read_predictions(path: Path, task: TaskSpec, samples: Sequence[Sample], *, partial: bool = False) -> dict[str, Any]:
