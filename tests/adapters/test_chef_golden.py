@@ -33,6 +33,7 @@ import lamm_bench  # noqa: E402
 from lamm_bench import api, runner  # noqa: E402
 from lamm_bench.model_adapters.lamm import decode  # noqa: E402
 from lamm_bench.model_adapters.lamm.adapter import LammAdapter  # noqa: E402
+from lamm_bench.model_adapters.lamm.checkpoint import load_tokenizer  # noqa: E402
 from lamm_bench.model_adapters.lamm.model import LammModel  # noqa: E402
 from lamm_bench.registry import resolve_tasks  # noqa: E402
 
@@ -51,7 +52,8 @@ def root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     """The golden's records in a data root (meta file -> records), each image a small real picture (only the records'
-    text reaches the layouts: the visual features are stubbed)."""
+    text reaches the layouts: the visual features are stubbed). A scenario whose data is not a JSON list of records
+    with an ``image`` (MMBench's TSV, MME's folders) needs its own writer here."""
     folder = tmp_path_factory.mktemp("chef_golden")
     for meta_file, records in GOLDEN["records"].items():
         path = folder / meta_file
@@ -115,9 +117,8 @@ def seen(root, data, tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def tokenizer(root):
-    adapter = LammAdapter({**tiny_lamm.TINY_ARGS, "models_root": str(root)})
-    adapter.load()
-    return adapter.model.tokenizer
+    """The tiny LAMM's tokenizer, as the adapter loads it."""
+    return load_tokenizer(root / tiny_lamm.TINY_ARGS["llm_name"])
 
 
 def _first_match(answer: list[int], option: list[int]) -> int:
