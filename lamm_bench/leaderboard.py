@@ -26,7 +26,7 @@ from lamm_bench.tables import CHART, Table, best_values, build_tables, column_in
 
 _MARKDOWN = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "\\": "&#92;", "`": "&#96;", "[": "&#91;",
              "]": "&#93;", "$": "&#36;"}  # fmt: skip
-_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def markdown_text(text: object) -> str:

@@ -92,24 +92,25 @@ def fill_strings(value: Any, payload: str, keep: Callable[[tuple], bool], path: 
 
 
 def payload_results(out: Path, payload: str) -> None:
-    """Put ``payload`` into every text of both result files and their predictions rows that may hold any text
-    (every string but the names, protocol and modality; the keys of the objects kept as they are, and of the
-    metrics), the row ids suffixed to stay unique."""
-    for model in MODELS:
-        content = json.loads(result_path(out, model).read_text())
-        content = fill_strings(content, payload, lambda path: path[:2] in NAME_FIELDS)
+    """Put ``payload`` into every text of every result file under ``out/results`` and its predictions rows that may
+    hold any text (every string but the names, protocol and modality; keys of the objects kept as they are, and of
+    the metrics), the row ids suffixed to stay unique."""
+    for path in sorted((out / "results").glob("*/*.json")):
+        content = json.loads(path.read_text())
+        content = fill_strings(content, payload, lambda where: where[:2] in NAME_FIELDS)
         for free in (content["model"]["description"], content["task"]["settings"], content["provenance"]):
             free[payload] = payload
         content["metrics"][payload] = 1.0
         content["higher_is_better"][payload] = True
-        result_path(out, model).write_text(json.dumps(content))
-        rows = [json.loads(line) for line in rows_path(out, model).read_text().splitlines()]
+        path.write_text(json.dumps(content))
+        rows_file = path.with_name(f"{path.stem}.predictions.jsonl")
+        rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
         for i, row in enumerate(rows):
-            rows[i] = row = fill_strings(row, payload, lambda path: False)
+            rows[i] = row = fill_strings(row, payload, lambda where: False)
             row["id"] = f"{payload}{i}"
             row["target"][payload] = [payload]
             row["scores"][payload] = 0.5
-        rows_path(out, model).write_text("".join(json.dumps(r) + "\n" for r in rows))
+        rows_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def snapshot(folder: Path, skip: Path) -> dict[str, bytes]:

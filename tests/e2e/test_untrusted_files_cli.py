@@ -11,20 +11,15 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
-from untrusted_helpers import MODELS, TASK, build_base, edit_json, edit_rows, result_path, rows_path, snapshot
+from untrusted_helpers import MODELS, TASK, edit_json, edit_rows, result_path, rows_path, snapshot
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
-@pytest.fixture(scope="module")
-def base(mini_root, tmp_path_factory) -> Path:
-    return build_base(mini_root, tmp_path_factory.mktemp("untrusted") / "board")
-
-
 @pytest.fixture
-def board(base, tmp_path) -> Path:
+def board(untrusted_base, tmp_path) -> Path:
     """A private copy of the base folder at ``tmp_path/parent/board``, free to break."""
-    return Path(shutil.copytree(base, tmp_path / "parent" / "board"))
+    return Path(shutil.copytree(untrusted_base, tmp_path / "parent" / "board"))
 
 
 def one_error(proc) -> str:
