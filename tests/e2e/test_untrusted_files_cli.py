@@ -214,3 +214,32 @@ def test_media_through_a_link_out_of_the_data_root_is_not_drawn(board, mini_root
     assert "1 media path(s) lead out of the data root" in proc.stderr and "2D_Benchmark/escape/secret.jpg" in proc.stderr
     chunk = (board / "predictions" / MODELS[0] / TASK / "0000.js").read_text()
     assert '"missing":["2D_Benchmark/escape/secret.jpg"]' in chunk
+
+
+@pytest.mark.parametrize(("content", "problem"), [(b"[" + DEEP.encode() + b"]", "nested more than 64 levels deep"),
+                                                  (b'[{"image": "\xff"}]', "not UTF-8 text")])  # fmt: skip
+def test_a_meta_file_is_read_the_same_way(tmp_path, content, problem):
+    meta = tmp_path / "data/2D_Benchmark/meta_file/Classification_CIFAR10.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_bytes(content)
+    (tmp_path / "answers.jsonl").write_text('{"id": "0", "text": "cat"}\n')
+    line = one_error(run_cli("score", "--task", "cifar10", "--predictions", str(tmp_path / "answers.jsonl"),
+                             "--data-root", str(tmp_path / "data")))  # fmt: skip
+    assert f"{meta}: not valid JSON" in line or f"{meta}: not UTF-8" in line
+    assert problem in line
+
+
+def test_a_store_line_is_read_the_same_way_and_only_a_torn_last_line_is_forgiven(tmp_path):
+    from lamm_bench.errors import UserError
+    from lamm_bench.store import PredictionStore
+
+    good = '{"sample_id": "0", "key": "", "text": "ok"}\n'
+    store = PredictionStore(tmp_path / "s.jsonl")
+    store.path.write_text(good + good.replace('"0"', '"1"')[:20])  # killed mid-line: ignored, by design
+    assert list(store.read()) == [("0", "")]
+    for bad, problem in ((b'{"sample_id": ' + DEEP.encode() + b"}", "nested more than 64 levels deep"),
+                         (b'{"sample_id": "\xff", "key": "", "text": ""}', "not UTF-8 text"),
+                         (b'{"sample_id": "1", "key": "", "text": "", "n_tokens": -3}', "'n_tokens' should not be")):
+        store.path.write_bytes(good.encode() + bad + b"\n")
+        with pytest.raises(UserError, match=rf"line 2: .*{problem}"):
+            store.read()
