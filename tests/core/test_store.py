@@ -147,7 +147,7 @@ def test_a_failed_append_makes_the_next_one_look_for_a_torn_tail_again(tmp_path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store_module.os, "fsync", torn_write)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="the disk is full"):  # a user's problem: exit 2, one line
         store.append([StoredResponse("2", "", "b")])
     monkeypatch.setattr(store_module.os, "fsync", real_fsync)
     store.append([StoredResponse("3", "", "c")])
