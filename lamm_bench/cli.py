@@ -74,7 +74,7 @@ def run(
 @app.command()
 def score(
     task: Annotated[str, typer.Option("--task", help="Task name.")],
-    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text} or LAMM's JSON answer list.")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*).")],
     data_root: DataRoot = None,
     as_json: JsonFlag = False,
     partial: Annotated[bool, typer.Option(help="Score only the samples that have a prediction.")] = False,
@@ -84,12 +84,17 @@ def score(
     from lamm_bench import registry
     from lamm_bench.checks import check_seed
     from lamm_bench.data import load_samples, resolve_data_root
-    from lamm_bench.predictions import read_predictions
+    from lamm_bench.predictions import read_predictions, read_reference_answers
     from lamm_bench.resources import check_resources
-    from lamm_bench.scoring import score_predictions
+    from lamm_bench.scoring import score_answer_file, score_predictions
 
     check_seed(seed)
     spec = registry.get_task(task)
+    reference = read_reference_answers(predictions) if spec.answer_file is not None else None
+    if reference is not None:  # ChEF's own answer file: its metric over the answers as written, no data needed
+        check_resources([spec])
+        _print_score(score_answer_file(spec, reference, str(predictions)), None, spec.paper_metric[1], as_json)
+        return
     samples, _ = load_samples(spec, resolve_data_root(data_root))
     answers = read_predictions(predictions, spec, samples, partial=partial)  # a bad file fails before resources load
     check_resources([spec])
@@ -104,12 +109,16 @@ def score(
         "metrics": outcome.metrics,
         "unparsed": outcome.unparsed,
     }
+    _print_score(report, outcome.ci95, outcome.primary, as_json)
+
+
+def _print_score(report: dict, ci95, primary: str, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report))
     else:
         from lamm_bench.console import print_score
 
-        print_score(report, outcome.ci95, outcome.primary)
+        print_score(report, ci95, primary)
 
 
 @app.command()

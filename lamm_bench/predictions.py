@@ -1,4 +1,5 @@
-"""Reading answers produced elsewhere: JSONL of ``{"id", "text"}`` or LAMM's JSON list of the same."""
+"""Reading answers produced elsewhere: JSONL of ``{"id", "text"}`` or LAMM's JSON list of the same; and, for a task
+that reproduces a reference which writes answer files (ChEF), that reference's own answer file."""
 
 from __future__ import annotations
 
@@ -60,3 +61,16 @@ def read_predictions(path: Path, task: TaskSpec, samples: Sequence[Sample], *, p
             f"{', '.join(map(repr, missing[:3]))} (use --partial to score only the predicted samples)"
         )
     return predictions
+
+
+def read_reference_answers(path: Path) -> list[dict[str, Any]] | None:
+    """A reference's own answer file -- ChEF's evaluator writes a JSON list of objects, each with its ``answer`` and no
+    ``text`` -- or None when the file holds lamm-bench's ``{"id", "text"}`` predictions instead.
+
+    Raises:
+        UserError: the file cannot be read or is not JSON (one line naming it).
+    """
+    records = [record for _, record in _records(Path(path))]
+    if records and all(isinstance(r, dict) and "answer" in r and "text" not in r for r in records):
+        return records
+    return None

@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lamm_bench.errors import UserError
 from lamm_bench.metrics import higher_is_better
 from lamm_bench.records import Sample, SampleScore
 from lamm_bench.rows import PredictionRow
@@ -111,3 +112,19 @@ def score_predictions(
         failed=sum(1 for s in samples if s.id in failed),
         per_sample=rows,
     )
+
+
+def score_answer_file(task: TaskSpec, records: Sequence[Mapping[str, Any]], where: str) -> dict[str, Any]:
+    """``lamm-bench score``'s report for a reference's own answer file: the reference's metric (``task.answer_file``)
+    applied to the records as written, under the reference's key names and units; nothing to bootstrap.
+
+    Raises:
+        UserError: a record lacks what the metric reads, or holds it in the wrong shape (one line naming ``where``).
+    """
+    try:
+        metrics = task.answer_file(records)  # type: ignore[misc]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise UserError(f"{where}: not a {task.name} answer file of the reference ({type(exc).__name__}: {exc})") from None
+    return {"task": task.name, "version": task.version, "protocol": task.protocol, "n": len(records),
+            "paper_metric": {"name": task.paper_metric[0], "value": metrics.get(task.paper_metric[1])},
+            "metrics": metrics, "unparsed": 0}  # fmt: skip
