@@ -1,6 +1,7 @@
 """``lamm-bench data check``: every meta file, record and media file the tasks need, media decoded in parallel.
 
-A task's meta files are read and validated as a run reads them (:func:`lamm_bench.data.load_samples`). Then every
+A task's meta files are read and validated as a run reads them (:func:`lamm_bench.data.load_samples`; a task with
+its own ``reader`` -- ChEF's MMBench TSV, MME folders ... -- as that reader reads them). Then every
 media file they name is decoded the way a run decodes it -- images opened and fully loaded by
 :func:`lamm_bench.media.decode_image`, point clouds read and validated by
 :func:`lamm_bench.pointcloud.check_point_cloud` (N x >=3, numeric, finite, non-empty) -- each file once, however
@@ -75,7 +76,8 @@ class DataReport:
 
 
 def media_uses(task: TaskSpec, root: Path) -> tuple[int, list[MediaUse]]:
-    """Validate a task's meta files and list the media file of every record.
+    """Validate a task's meta files and list the media file of every record (of every sample, for a task with its
+    own ``reader``).
 
     Returns:
         The number of samples, and one ``MediaUse`` per record.
@@ -84,6 +86,8 @@ def media_uses(task: TaskSpec, root: Path) -> tuple[int, list[MediaUse]]:
         UserError: a meta file is missing, malformed or empty, or a record is invalid.
     """
     samples, metas = load_samples(task, root, check_media=False)
+    if task.reader is not None:  # its own data layout: the samples name the media
+        return len(samples), sample_uses(samples)
     bench, key = benchmark_dir(task, root), media_field(task)
     kind: MediaKind = "image" if key == "image" else "point_cloud"
     uses = []
@@ -92,6 +96,16 @@ def media_uses(task: TaskSpec, root: Path) -> tuple[int, list[MediaUse]]:
             where = f"{meta.path}: {record_label(index, record)}"
             uses.append(MediaUse(str(resolve_media(bench, record[key], where=where, check_exists=False)), kind, where))
     return len(samples), uses
+
+
+def sample_uses(samples: Sequence[Sample]) -> list[MediaUse]:
+    """The media of samples a task's own ``reader`` made, each named ``<source>: sample <id>``."""
+    uses = []
+    for s in samples:
+        where = f"{s.source}: sample {s.id!r}"
+        uses += [MediaUse(path, "image", where) for path in s.images]
+        uses += [MediaUse(s.point_cloud, "point_cloud", where)] if s.point_cloud else []
+    return uses
 
 
 def check_media_file(path: str, kind: MediaKind) -> str | None:
