@@ -1,7 +1,8 @@
 """Build lamm-mini: the sources of the given tasks' meta files, written in the exact LAMM_Dataset layout, plus a train split.
 
 The benchmark side is one meta file per source (``2D_Benchmark/meta_file/...``, ``3D_Benchmark/meta_file/...``),
-its media beside it; the train side is LAMM's instruction format, one file per modality
+its media beside it, or a dataset in its own format at its own path (ChEF's ``MMBench/...``, ``SEED-Bench/...``;
+``MiniSource.own_format``), written by its source; the train side is LAMM's instruction format, one file per modality
 (``2D_Instruct/meta_file/lamm_mini_instruct_2d.json``, ``3D_Instruct/meta_file/lamm_mini_instruct_3d.json``), whose
 media paths are relative to ``2D_Instruct/`` (the trainer's default media root, the meta file's grandparent).
 Every source draws its randomness from a generator seeded by (seed, meta file, split), and files are written
@@ -61,7 +62,9 @@ def _rng(seed: int, meta_file: str, split: str) -> random.Random:
     return random.Random(f"lamm-mini:{seed}:{meta_file}:{split}")
 
 
-def _folder(root: Path, modality: str, split: str) -> Path:
+def _folder(root: Path, modality: str, split: str, own_format: bool = False) -> Path:
+    if own_format and split == "test":
+        return root  # the source writes its dataset's own files, at their paths under the data root
     return root / f"{modality.upper()}_{'Benchmark' if split == 'test' else 'Instruct'}"
 
 
@@ -86,7 +89,7 @@ def _dump(path: Path, records: list) -> None:
 
 
 def _write_split(root: Path, item: MiniPlan, split: str, seed: int, n: int) -> list[MiniRecord]:
-    ctx = MiniContext(folder=_folder(root, item.modality, split), split=split, n=n, seed=seed,
+    ctx = MiniContext(folder=_folder(root, item.modality, split, item.source.own_format), split=split, n=n, seed=seed,
                       rng=_rng(seed, item.meta_file, split))  # fmt: skip
     written = list(item.source.write(ctx))
     if len(written) != n:
@@ -123,7 +126,8 @@ def build_lamm_mini(
         n_test = max(1, round(item.source.n_test * scale))
         n_train = max(1, round(item.source.n_train * scale))
         test = _write_split(root, item, "test", seed, n_test)
-        _dump(root / item.meta_file, [dict(r.record) for r in test])
+        if not item.source.own_format:
+            _dump(root / item.meta_file, [dict(r.record) for r in test])
         counts[item.meta_file] = n_test
         train[item.modality] += _instructions(item.meta_file, item.source, _write_split(root, item, "train", seed, n_train))
         if progress:

@@ -11,6 +11,10 @@ of lamm-mini. Nothing here does I/O on import; the types only.
 - ``train`` split: other records of the same kind (never the test ones), written under ``2D_Instruct/``; each
   record's ``turns`` become single-turn instruction records in LAMM's format (``conversations``, ``task_type``)
   in ``2D_Instruct/meta_file/lamm_mini_instruct_2d.json`` (3D: ``3D_Instruct/.../lamm_mini_instruct_3d.json``).
+- A dataset in its own format (ChEF's MMBench TSV, SEED-Bench JSON, MME folders, Omnibenchmark with its Bamboo
+  hierarchy, POPE; ``MiniSource.own_format``) is keyed by its path under the data root (e.g.
+  ``MMBench/mmbench_dev_20230712.tsv``); its ``test`` split writes its files itself, under the data root, and its
+  ``train`` split is LAMM's instruction format as above.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 MINI_NAME = "lamm-mini"
-MINI_VERSION = "3"
+MINI_VERSION = "4"
 """Bumped whenever a mini source changes what it writes."""
 
 Split = Literal["test", "train"]
@@ -35,7 +39,7 @@ class MiniContext:
 
     folder: Path
     """``<root>/2D_Benchmark`` (test) or ``<root>/2D_Instruct`` (train), 3D likewise: media paths in records are
-    relative to it."""
+    relative to it. The test split of a source in its own format gets the data root itself."""
     split: Split
     """``test`` (the benchmark meta file) or ``train`` (the instruction split; never the same samples)."""
     n: int
@@ -89,6 +93,11 @@ class MiniSource:
     """Records in the benchmark meta file."""
     n_train: int = 200
     """Records in the train split."""
+    own_format: bool = False
+    """The data is not a LAMM meta file but a dataset in its own format (ChEF's MMBench TSV, MME folders ...): in
+    the test split the source writes every file itself under the data root (``ctx.folder``) and the builder writes
+    no meta file; its train records are LAMM instruction records as every other source's (``image`` relative to
+    ``ctx.folder``, ``turns``)."""
 
 
 MiniSources = Mapping[str, MiniSource]

@@ -160,13 +160,21 @@ class EasyVqaScene:
         return mask_centre(self.mask)
 
 
-def easy_vqa_scenes(rng: random.Random, split: str, n: int) -> list[EasyVqaScene]:
-    """``n`` images of an easy-vqa split in a random order, skipping shapes under ``MIN_SHAPE_PIXELS`` (a split is
-    drawn again, reshuffled, once exhausted)."""
+def easy_vqa_colour(item: EasyVqaImage) -> str | None:
+    """The shape's colour, as easy-vqa's own colour questions about the image answer it (None without one)."""
+    answers = {a for q, a in item.questions if "color" in q and a in easy_vqa_colours()}
+    return answers.pop() if len(answers) == 1 else None
+
+
+def easy_vqa_scenes(rng: random.Random, split: str, n: int, keep=None) -> list[EasyVqaScene]:
+    """``n`` images of an easy-vqa split in a random order, skipping shapes under ``MIN_SHAPE_PIXELS`` and, with
+    ``keep``, images for which ``keep(item)`` is false (a split is drawn again, reshuffled, once exhausted)."""
     out: list[EasyVqaScene] = []
     while len(out) < n:
         before = len(out)
         for item in rng.sample(easy_vqa_images(split), len(easy_vqa_images(split))):
+            if keep is not None and not keep(item):
+                continue
             image = easy_vqa_image(split, item.index)
             mask = shape_mask(image)
             if mask.sum() >= MIN_SHAPE_PIXELS:
