@@ -8,7 +8,9 @@ or without ``use_system``, its answers ignored the question). So the tiny cards 
 ``use_system=false`` on a copy of the instruction file whose first human turn is ``user_prompt(system, question)``,
 ``system`` being the system message of the benchmark task the record was drawn for (its id starts with that
 meta file's name, ``Classification_CIFAR10:12:0``): every training sequence is then exactly an evaluation
-sequence followed by its answer. The records, answers and media are lamm-mini's, unchanged.
+sequence followed by its answer. Records of a data file that only ChEF-protocol tasks read (ChEF's MMBench TSV,
+MME ...) keep their human turn as it is: a ChEF choice request sends the question alone. The records, answers and
+media are lamm-mini's, unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def paper_systems() -> dict[str, str]:
     return systems
 
 
+def chef_only_stems() -> set[str]:
+    """Stems of the data files only ChEF-protocol built-in tasks read (ChEF's own formats: ``mmbench_dev_20230712``,
+    ``SEED-Bench`` ...). Their records' human turns are already in the form evaluation sends: a ChEF choice request
+    is the question alone, with no system message and no ``### Human:`` wrapper (``prompt.choice_prompt``)."""
+    from lamm_bench import registry
+
+    stems = {Path(m).stem for t in registry.builtin_tasks().values() if t.protocol == "chef" for m in t.meta_files}
+    return stems - set(paper_systems())
+
+
 def evaluation_form(instruct: Path, media_root: Path, out: Path) -> Path:
     """Write ``instruct``'s records to ``out`` with each first human turn in the evaluation prompt's form and each
     media path made absolute (so ``out`` can live anywhere); returns ``out``.
@@ -55,15 +67,15 @@ def evaluation_form(instruct: Path, media_root: Path, out: Path) -> Path:
         raise UserError(f"{instruct}: cannot read the instruction file ({err})") from None
     if not isinstance(records, list):
         raise UserError(f"{instruct}: expected a JSON list of instruction records")
-    systems = paper_systems()
+    systems, chef_only = paper_systems(), chef_only_stems()
     rewritten = []
     for index, record in enumerate(records):
         stem = str(record.get("id", "")).split(":", 1)[0] if isinstance(record, dict) else ""
-        if stem not in systems:
+        if stem not in systems and stem not in chef_only:
             raise UserError(f"{instruct}: record {index}: its id {stem!r} names no built-in task's meta file (the "
                             "tiny cards train on lamm-mini's instruction split)")  # fmt: skip
         conversations = [dict(turn) for turn in record.get("conversations", [])]
-        if conversations and isinstance(conversations[0].get("value"), str):
+        if conversations and isinstance(conversations[0].get("value"), str) and stem in systems:
             conversations[0]["value"] = user_prompt(systems[stem], conversations[0]["value"])
         fixed = {**record, "conversations": conversations}
         for key in ("image", "pcl"):

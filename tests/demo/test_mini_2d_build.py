@@ -16,7 +16,9 @@ from PIL import Image
 from lamm_bench import registry
 from lamm_bench.demo.build import INSTRUCT_FILES, build_lamm_mini, plan
 
-TASKS_2D = [t for t in registry.builtin_tasks().values() if t.modality == "2d"]
+TASKS_2D = [t for t in registry.builtin_tasks().values()
+            if t.modality == "2d" and all(m.startswith("2D_Benchmark/") for m in t.meta_files)]  # fmt: skip
+"""The 2D tasks on LAMM's meta files (ChEF's own formats: ``tests/demo/test_mini_chef.py``)."""
 META = "2D_Benchmark/meta_file/"
 
 
