@@ -22,5 +22,8 @@ GROUPS = {
         "locating-lsp-chef",
     ),
     "lamm3d-chef": ("scannet-det-chef", "scanrefer-chef", "scanqa-chef"),
-    "chef": ("chef-cifar10", "chef-flickr30k", "chef-voc2012", "chef-fsc147", "chef-scienceqa"),
+    "chef": (
+        "chef-cifar10", "chef-flickr30k", "chef-voc2012", "chef-omnibenchmark", "chef-fsc147", "chef-scienceqa",
+        "chef-mmbench", "chef-seedbench", "chef-mme",
+    ),
 }
