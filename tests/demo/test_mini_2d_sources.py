@@ -22,8 +22,10 @@ from lamm_bench.task import TaskSpec
 from lamm_bench.train.system_messages import SYSTEM_MESSAGES
 
 TASKS_2D = sorted(name for name, t in registry.builtin_tasks().items()
-                  if t.modality == "2d" and all(m.startswith("2D_Benchmark/") for m in t.meta_files))  # fmt: skip
-"""The 2D tasks on LAMM's meta files (ChEF's own formats: ``tests/demo/test_mini_chef.py``)."""
+                  if t.modality == "2d" and all(m.startswith("2D_Benchmark/") for m in t.meta_files)
+                  and not name.startswith("chef-"))  # fmt: skip
+"""The 2D tasks that generate answers on LAMM's meta files (ChEF's scenarios score options, whatever the file:
+``tests/tasks/test_chef_tasks.py``; ChEF's own formats: ``tests/demo/test_mini_chef.py``)."""
 N = 12
 """Records written per source here (enough for every class of the small label sets to show up)."""
 
