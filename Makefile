@@ -11,13 +11,13 @@ setup:
 
 # The main job on the embedded default: lamm-mini (real data from PyPI packages, every task), the built-in tiny
 # LAMM models (trained by lamm-bench's own trainer on first use, cached), their untrained bases and `dummy`, on
-# every task in both protocols; then the leaderboard (README.md, chart.png, the site
-# index.html with a prediction browser per model and task) in $(OUT).
+# every task in both protocols and ChEF's scenarios (scored by likelihood); then the leaderboard (README.md,
+# chart.png, the site index.html with a prediction browser per model and task) in $(OUT).
 demo: setup
 	$(LAMM_BENCH) data mini --out $(DATA)
-	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base --task lamm2d,lamm2d-chef $(RUN) --model-arg data_root=$(DATA)
+	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base --task lamm2d,lamm2d-chef,chef $(RUN) --model-arg data_root=$(DATA)
 	$(LAMM_BENCH) run --model lamm3d-tiny,lamm3d-tiny-base --task lamm3d,lamm3d-chef $(RUN) --model-arg data_root=$(DATA)
-	$(LAMM_BENCH) run --model dummy --task lamm,lamm2d-chef,lamm3d-chef $(RUN)
+	$(LAMM_BENCH) run --model dummy --task lamm,lamm2d-chef,lamm3d-chef,chef $(RUN)
 	$(LAMM_BENCH) leaderboard --out $(OUT) --data-root $(DATA)
 
 # The test suite: offline, CPU only (what .ci/run runs).

@@ -34,6 +34,7 @@ SECTIONS = {  # name: (GPU-run timeout s, dry-run timeout s), in running order (
     "env": (45, 60),
     "lamm_gen": (130, 120),
     "hf_gen": (110, 120),
+    "choice": (60, 60),
     "train": (130, 120),
     "pytest_gpu": (150, 90),
     "dist": (120, 120),
@@ -147,6 +148,8 @@ def run_section(name: str, work: Path, dry_run: bool) -> int:
         import gpu_gen
 
         (gpu_gen.lamm_generation if name == "lamm_gen" else gpu_gen.hf_generation)(rec, ctx)
+    elif name == "choice":
+        choice_section(rec, ctx)
     elif name in ("train", "dist"):
         import gpu_train
 
@@ -186,6 +189,17 @@ def env_section(rec, ctx) -> None:
     except (OSError, subprocess.TimeoutExpired):
         info["nvidia_smi"] = None
     rec.set("env", info)
+
+
+def choice_section(rec, ctx) -> None:
+    """ChEF's choice scoring, naive (one sequence per option) against the shared prefix, on LAMM's model at LAMM-7B's
+    size in fp16 (``bench_choice.py``; a tiny fp32 model on the CPU in a dry run)."""
+    import bench_choice
+
+    size = dict(hidden=64, layers=2, questions=2, repeats=1, dtype="float32") if ctx.dry_run else \
+        dict(hidden=4096, layers=32, questions=16, repeats=3, dtype="float16")  # fmt: skip
+    for row in bench_choice.measure(device=ctx.device, **size):
+        rec.row(table="choice", hidden=size["hidden"], layers=size["layers"], **row)
 
 
 def pytest_section(rec, ctx) -> None:

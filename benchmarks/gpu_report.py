@@ -7,6 +7,7 @@ TITLES = {
     "lamm_ratio": "LAMM decoder vs Hugging Face generate, same LLM and embeddings (tokens/s ratio)",
     "lamm_agreement": "Greedy texts: LAMM decoder vs Hugging Face generate",
     "hf_generation": "hf adapter on a LLaVA-1.5-7B-shaped random model",
+    "choice": "ChEF choice scoring on LAMM's model: naive (a sequence per option) vs shared prefix",
     "train": "Trainer (lamm-bench train): steady-state throughput, MFU, peak memory",
     "dist": "One-GPU sharded smoke runs (save checkpoint + delta, reload through the adapter)",
     "pytest": "pytest -m gpu",

@@ -69,13 +69,7 @@ def check_output_folder(out: Path, subfolders: Iterable[str] = ()) -> None:
             if folder.exists() and not folder.is_dir():
                 raise UserError(f"--out: {folder} is a file, not a folder")
             try:
-                missing = [p for p in (folder, *folder.parents) if not p.exists()]
-                for path in reversed(missing):
-                    path.mkdir()
-                    created.append(path)
-                handle, probe = tempfile.mkstemp(prefix=".lamm-bench-probe.", dir=folder)
-                os.close(handle)
-                os.unlink(probe)
+                _probe(folder, created)
             except OSError as exc:
                 raise UserError(f"--out: cannot write to {folder} ({exc.strerror or exc})") from None
     finally:
@@ -84,6 +78,29 @@ def check_output_folder(out: Path, subfolders: Iterable[str] = ()) -> None:
                 path.rmdir()
             except OSError:
                 pass
+
+
+def _probe(folder: Path, created: list[Path], tries: int = 5) -> None:
+    """Create ``folder`` (and missing parents, recorded in ``created``) and a probe file in it. Ranks of one
+    ``torchrun`` check the same folders at once: a folder another process made first is not an error, and one it
+    removed again (its own check done) between our ``mkdir`` and our probe is made again."""
+    for attempt in range(tries):
+        for path in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+            try:
+                path.mkdir()
+                created.append(path)
+            except FileExistsError:
+                if not path.is_dir():
+                    raise
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".lamm-bench-probe.", dir=folder)
+        except FileNotFoundError:
+            if attempt == tries - 1:
+                raise
+            continue
+        os.close(handle)
+        os.unlink(probe)
+        return
 
 
 def public_url(url: str) -> str:

@@ -68,6 +68,15 @@ def test_hf_adapter_rows(dry_run):
         ("bfloat16", 1, 4), ("bfloat16", 4, 16), ("float32", 1, 4), ("float32", 4, 16)]  # fmt: skip
 
 
+def test_choice_rows_time_naive_and_shared_scoring_that_agree(dry_run):
+    _, report, _ = dry_run
+    rows = _rows(report, "choice")
+    assert [(r["recipe"], r["options"], r["dtype"]) for r in rows] == [("mmbench", 4, "float32"), ("cifar", 10, "float32")]
+    for row in rows:
+        assert row["naive_s"] > 0 and row["shared_s"] > 0 and row["speedup"] > 0
+        assert row["max_score_difference"] < 1e-4 and row["choices_differing"] == 0
+
+
 def test_trainer_rows_have_throughput_and_finite_losses(dry_run):
     _, report, _ = dry_run
     rows = {r["run"]: r for r in _rows(report, "train")}

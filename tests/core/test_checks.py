@@ -73,6 +73,35 @@ def test_the_output_check_leaves_nothing_behind(tmp_path):
         check_output_folder(tmp_path / "kept", ["results/m"])
 
 
+def test_ranks_checking_the_same_folders_at_once_do_not_refuse_each_other(tmp_path, monkeypatch):
+    """torchrun's ranks check the same output folders at once: one makes a folder between another's look and its
+    mkdir, or removes its own (its check done) before the other's probe. Neither is the user's problem."""
+    import pathlib
+    import tempfile
+
+    real_mkdir, real_mkstemp = pathlib.Path.mkdir, tempfile.mkstemp
+
+    def other_rank_made_it_first(self, *args, **kwargs):
+        real_mkdir(self, *args, **kwargs)
+        raise FileExistsError(17, "File exists", str(self))
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", other_rank_made_it_first)
+    check_output_folder(tmp_path / "lb", ["results", "store/dummy"])
+    assert (tmp_path / "lb/store/dummy").is_dir()  # the other rank's folders stay for it
+    monkeypatch.setattr(pathlib.Path, "mkdir", real_mkdir)
+    removed = []
+
+    def other_rank_removed_it_meanwhile(*args, dir, **kwargs):
+        if not removed:
+            removed.append(dir)
+            pathlib.Path(dir).rmdir()
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", other_rank_removed_it_meanwhile)
+    check_output_folder(tmp_path / "fresh", ["results"])
+    assert removed == [tmp_path / "fresh"] and not (tmp_path / "fresh").exists()
+
+
 def test_an_adapter_instance_named_like_a_leaderboard_file_is_refused(mini_root, tmp_path):
     media = type("media", (DummyAdapter,), {})({})
     with pytest.raises(UserError, match="model name .*'media' is one of the leaderboard's own file names"):

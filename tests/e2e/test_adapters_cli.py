@@ -37,6 +37,29 @@ def test_hf_llava_from_a_local_folder(mini_root, tmp_path):
         assert all(isinstance(r["prediction"], str) for r in _predictions(tmp_path / "out", "tiny-llava", task))
 
 
+def test_hf_llava_scores_every_chef_scenario_shared_as_naive(mini_root, tmp_path):
+    """ChEF's nine scenarios through the CLI on a tiny LLaVA: every choice request keeps one score per option, and
+    the shared-prefix scores equal one sequence per option (1e-4, fp32) with the same choices."""
+    from lamm_bench.tasks.groups import GROUPS
+
+    model_dir = tiny_hf.build_tiny_llava(tmp_path / "llava")
+    scores = {}
+    for way in ("shared", "naive"):
+        _run(mini_root, tmp_path / way, "--model", "hf", "--model-arg", f"path={model_dir}", "--name", "tiny-llava",
+             "--task", "chef", "--choice-scoring", way, "--batch-size", "3")  # fmt: skip
+        scores[way] = {}
+        for task in GROUPS["chef"]:
+            result = json.loads((tmp_path / way / "results/tiny-llava" / f"{task}.json").read_text())
+            assert result["failed"] == 0 and result["task"]["settings"]["choice_scoring"] == way, task
+            for row in _predictions(tmp_path / way, "tiny-llava", task):
+                for request in (r for r in row["requests"] if "options" in r):
+                    assert len(request["option_scores"]) == len(request["options"]), (task, row["id"])
+                    scores[way][task, row["id"], request["key"]] = (request["option_scores"], row["prediction"])
+    assert scores["shared"].keys() == scores["naive"].keys() and len(scores["shared"]) >= 2 * len(GROUPS["chef"])
+    for key, (shared, prediction) in scores["shared"].items():
+        assert shared == pytest.approx(scores["naive"][key][0], abs=1e-4) and prediction == scores["naive"][key][1], key
+
+
 def test_openclip_answers_closed_set_tasks_with_their_labels(mini_root, tmp_path):
     config, weights = tiny_hf.build_tiny_openclip(tmp_path / "clip")
     _run(mini_root, tmp_path / "out", "--model", "openclip", "--model-arg", f"arch={config}",
