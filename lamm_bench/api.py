@@ -15,6 +15,7 @@ from lamm_bench.data import resolve_data_root
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint
 from lamm_bench.names import check_name
+from lamm_bench.parsing.reasoning import DEFAULT_TAGS, parse_tags
 from lamm_bench.results import ModelInfo, TaskResult
 from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, evaluate_task, prepare_tasks, seed_everything
 
@@ -35,6 +36,8 @@ def evaluate(
     decoding: str = "greedy",
     prefetch: bool = True,
     choice_scoring: str = "shared",
+    strip_reasoning: bool = True,
+    reasoning_tags: str | Sequence[str] = DEFAULT_TAGS,
 ) -> list[TaskResult]:
     """Evaluate a model on tasks; returns one ``TaskResult`` per task (``to_json()`` is the result file's content;
     ``result["metrics"]`` reads that JSON view).
@@ -60,11 +63,15 @@ def evaluate(
             batch just before its call. Adapters that did not ask get paths only either way.
         choice_scoring: ``shared`` (default: each choice request's image and prompt encoded once, every option
             scored from that prefix) or ``naive`` (one whole sequence per option, for checking; the same scores).
+        strip_reasoning: take the reasoning block (``<think>`` … ``</think>``) out of every free-text answer before
+            it is parsed or fed to a later stage (default); an answer cut off inside the block is unanswered. Off:
+            answers are parsed as given. The store keeps raw answers either way.
+        reasoning_tags: the block's (open, close) tags, or ``"OPEN,CLOSE"``.
     """
     return evaluate_models(
         [model], tasks, model_args=model_args, name=name, data_root=data_root, out_dir=out_dir, limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
-        choice_scoring=choice_scoring,
+        choice_scoring=choice_scoring, strip_reasoning=strip_reasoning, reasoning_tags=reasoning_tags,
     )  # fmt: skip
 
 
@@ -81,7 +88,8 @@ def evaluate_models(
     Args:
         models, tasks, model_args, name: as :func:`evaluate`'s ``model`` (each), ``tasks``, ``model_args``, ``name``.
         options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``batch_size``, ``seed``,
-            ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``), with its defaults.
+            ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``, ``strip_reasoning``,
+            ``reasoning_tags``), with its defaults.
     """
     settings = _settings(**options)
     if name is not None and len(models) > 1:
@@ -111,9 +119,10 @@ def evaluate_models(
 def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.PathLike = "leaderboard",
               limit: int | None = None, batch_size: int | str = 8, seed: int = 0, write: bool = True,
               progress: ProgressHook | None = None, decoding: str = "greedy", prefetch: bool = True,
-              choice_scoring: str = "shared") -> RunSettings:  # fmt: skip
+              choice_scoring: str = "shared", strip_reasoning: bool = True,
+              reasoning_tags: str | Sequence[str] = DEFAULT_TAGS) -> RunSettings:  # fmt: skip
     """The run's settings, each checked: a batch size, a decoding, a choice scoring, a seed NumPy takes, a limit of
-    1 or more."""
+    1 or more, two reasoning tags."""
     if batch_size != "auto" and (not isinstance(batch_size, int) or batch_size < 1):
         raise UserError(f"--batch-size must be a positive integer or auto, got {batch_size!r}")
     if decoding not in ("greedy", "paper"):
@@ -121,12 +130,13 @@ def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.P
     if choice_scoring not in ("shared", "naive"):
         raise UserError(f"--choice-scoring must be shared or naive, got {choice_scoring!r}")
     check_seed(seed)
+    tags = parse_tags(reasoning_tags)
     if limit is not None:
         check_int_range(limit, "--limit", 1)
     return RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
-        choice_scoring=choice_scoring,  # type: ignore[arg-type]
+        choice_scoring=choice_scoring, reasoning_tags=tags if strip_reasoning else None,  # type: ignore[arg-type]
     )  # fmt: skip
 
 

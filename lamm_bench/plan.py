@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lamm_bench.identity import fingerprint
+from lamm_bench.parsing.reasoning import StrippedAnswer, strip_reasoning
 from lamm_bench.records import ChoiceScoring, MetaFile, Request, Sample
 from lamm_bench.store import StoredResponse
 from lamm_bench.task import TaskSpec, stage_needs
@@ -75,6 +76,14 @@ class SamplePlan:
     next_stage: int
     """The first stage not built yet (it waits for an answer of ``pending``, or every stage is built)."""
     n_stages: int
+    stripped: Mapping[str, StrippedAnswer] = field(default_factory=dict)
+    """By request key, the answers a reasoning block was taken out of (or cut off inside one); ``answers`` holds
+    what is left (empty when cut off)."""
+
+    @property
+    def cut_off(self) -> bool:
+        """True when an answer of the sample was cut off inside its reasoning: the sample is unanswered."""
+        return any(s.cut_off for s in self.stripped.values())
 
     @property
     def complete(self) -> bool:
@@ -85,11 +94,18 @@ class SamplePlan:
 def plan_sample(
     task: PreparedTask, sample: Sample, stored: Mapping[tuple[str, str], StoredResponse], seed: int,
     decoding: str = "greedy", start: SamplePlan | None = None, choice_scoring: ChoiceScoring = "shared",
+    reasoning: tuple[str, str] | None = None,
 ) -> SamplePlan:  # fmt: skip
     """Walk a sample through the stages, from where ``start`` left it (or from the first stage): take the stored
     answers of its pending requests, then build each next stage whose declared needs are answered; stop at the
-    first stage that waits for an answer. A need that no earlier stage asks for is a bug in the task."""
+    first stage that waits for an answer. A need that no earlier stage asks for is a bug in the task.
+
+    ``reasoning``: the (open, close) tags of a reasoning block. Each generate answer is taken with its blocks
+    stripped (:func:`lamm_bench.parsing.reasoning.strip_reasoning`) here, the one place answers enter a plan, so a
+    later stage's prompt and the assembled prediction both see the stripped text; the store keeps the raw one.
+    None: answers are taken as the model gave them."""
     answers = dict(start.answers) if start else {}
+    stripped = dict(start.stripped) if start else {}
     requests = list(start.requests) if start else []
     pending: list[tuple[int, Request]] = []
 
@@ -97,6 +113,11 @@ def plan_sample(
         entry = stored.get((sample.id, request.key))
         if entry is not None and entry.request == request_identity(request):
             answers[request.key] = entry.text
+            if reasoning is not None and request.kind == "generate":
+                taken = strip_reasoning(entry.text, reasoning)
+                if taken.reasoning is not None:
+                    answers[request.key] = taken.answer
+                    stripped[request.key] = taken
         else:
             pending.append((index, request))
 
@@ -120,7 +141,7 @@ def plan_sample(
             asked.add(request.key)
             take(index, request)
         index += 1
-    return SamplePlan(sample, answers, tuple(pending), tuple(requests), index, len(stages))
+    return SamplePlan(sample, answers, tuple(pending), tuple(requests), index, len(stages), stripped)
 
 
 PAPER_SAMPLING = {"do_sample": True, "top_p": 0.9, "temperature": 1.0, "top_k": 50}

@@ -22,6 +22,8 @@ READABLE_SCHEMAS = (1,)
 _NULL = type(None)
 _PROTOCOL = Kind('"paper" or "chef"', lambda v: isinstance(v, str) and v in ("paper", "chef"))
 _MODALITY = Kind('"2d" or "3d"', lambda v: isinstance(v, str) and v in ("2d", "3d"))
+_TAGS = Kind("[open, close] (two non-empty strings)",
+             lambda v: isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) and t for t in v))
 _INTERVAL = Kind("null or [low, high] (finite numbers)", lambda v: v is None or numbers(v, 2))
 _FIELDS = {
     "": {"schema_version": int, "model": dict, "task": dict, "paper_metric": dict, "metrics": dict,
@@ -67,6 +69,10 @@ def check_result_json(d: Any, where: str) -> None:
     if task.get("dataset") is not None:
         check_values(task["dataset"], str, where, field="task.dataset")
         check_fields(task["dataset"], {"name": str}, {}, where, prefix="task.dataset.", others=True)
+    check_fields(d, {}, {"reasoning": dict}, where, others=True)
+    if "reasoning" in d:  # written since reasoning blocks are stripped
+        check_fields(d["reasoning"], {"stripped": COUNT, "cut_off": COUNT, "tags": _TAGS}, {}, where,
+                     prefix="reasoning.", others=True)  # fmt: skip
     check_values(d["metrics"], FINITE, where, field="metrics")
     check_values(d["higher_is_better"], bool, where, field="higher_is_better")
     check_name(d["model"]["name"], f"{where}: model name")

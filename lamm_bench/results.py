@@ -162,6 +162,22 @@ class Throughput:
 
 
 @dataclass(frozen=True)
+class ReasoningCounts:
+    """What stripping reasoning blocks did to a run's answers (``reasoning`` in the file, absent when the run did not
+    strip, and in files older than the field)."""
+
+    stripped: int
+    """Answers a reasoning block was taken out of (requests, not samples)."""
+    cut_off: int
+    """Answers cut off inside a block: their samples are scored as unanswered."""
+    tags: tuple[str, str]
+    """The (open, close) tags stripped."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stripped": self.stripped, "cut_off": self.cut_off, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
 class TaskResult:
     """One (model, task) result: the content of ``results/<model>/<task>.json`` and what ``evaluate`` returns.
 
@@ -181,6 +197,7 @@ class TaskResult:
     provenance: Mapping[str, Any]
     created: str
     schema_version: int = SCHEMA_VERSION
+    reasoning: ReasoningCounts | None = None
 
     @classmethod
     def from_json(cls, d: Any, where: str = "result file") -> TaskResult:
@@ -199,6 +216,7 @@ class TaskResult:
                                   tuple(primary["ci95"]) if primary["ci95"] is not None else None),
             unparsed=d["unparsed"], failed=d["failed"], throughput=Throughput.from_json(d["throughput"]),
             seed=d["seed"], provenance=dict(d["provenance"]), created=d["created"], schema_version=d["schema_version"],
+            reasoning=_reasoning(d.get("reasoning")),
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -219,6 +237,7 @@ class TaskResult:
             "seed": self.seed,
             "provenance": dict(self.provenance),
             "created": self.created,
+            **({"reasoning": self.reasoning.to_json()} if self.reasoning is not None else {}),
         }
 
     def __getitem__(self, key: str) -> Any:
@@ -228,6 +247,10 @@ class TaskResult:
     def paper_higher_is_better(self) -> bool:
         """Whether a larger paper-metric value is better (as recorded in the file)."""
         return self.higher_is_better.get(self.paper_metric.key, True)
+
+
+def _reasoning(d: Mapping[str, Any] | None) -> ReasoningCounts | None:
+    return ReasoningCounts(d["stripped"], d["cut_off"], tuple(d["tags"])) if d is not None else None
 
 
 def _version(dist: str) -> str | None:
@@ -285,9 +308,15 @@ def build_result(
     decoding: str = "greedy",
     choice_scoring: str | None = None,
     group: GroupPlace | None = None,
+    reasoning: ReasoningCounts | None = None,
+    generates: bool = False,
 ) -> TaskResult:
-    """The result record (also what ``lamm_bench.evaluate`` returns)."""
+    """The result record (also what ``lamm_bench.evaluate`` returns). ``generates``: the task asked free-text
+    requests, whose answers are stripped of reasoning blocks: then ``settings.reasoning_tags`` records the tags
+    (null when the run did not strip), and ``reasoning`` the counts (None when it did not)."""
     settings = {**task.extra, "decoding": decoding, **({"choice_scoring": choice_scoring} if choice_scoring else {})}
+    if generates:
+        settings["reasoning_tags"] = list(reasoning.tags) if reasoning is not None else None
     info = TaskInfo(
         name=task.name, version=task.version, protocol=task.protocol, modality=task.modality, split="test",
         n_samples=n_samples, limit=limit,
@@ -303,6 +332,7 @@ def build_result(
         unparsed=outcome.unparsed, failed=outcome.failed, throughput=throughput, seed=seed,
         provenance=provenance(model.description.get("device")),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        reasoning=reasoning if generates else None,
     )  # fmt: skip
 
 

@@ -16,7 +16,8 @@ Keys, in the order they are written: ``id``, ``prediction``, ``parsed``, ``score
 (every file); ``requests``, ``media``, ``target`` (every file since the site; absent, they read as empty); ``terms``
 (tasks with ``primary_terms``); ``overlay`` (tasks that declare one, files written since it exists; a row without
 it draws nothing). A request's ``assistant_prefix`` is written when it has one, ``options`` for a choice request
-and ``option_scores`` when the adapter returned them.
+and ``option_scores`` when the adapter returned them; ``raw``, ``reasoning`` and ``cut_off`` when a reasoning block
+was taken out of its answer (absent in files written before, and for answers without a block).
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ class RequestTrace:
     """A choice request's answer template (``Request.option_template``)."""
     correct: int | None = None
     """The index of the right option, where the task declares it (``TaskSpec.correct_option``)."""
+    raw: str | None = None
+    """The answer as the model gave it, when a reasoning block was taken out of it (the row's ``prediction`` is
+    made from what is left); None when nothing was stripped."""
+    reasoning: str | None = None
+    """The text of the block(s) taken out, without the tags."""
+    cut_off: bool = False
+    """True when the answer stopped inside its reasoning block: the sample is unanswered."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "system": self.system, "text": self.text}
@@ -130,6 +138,12 @@ class RequestTrace:
             out["option_template"] = self.option_template
         if self.correct is not None:
             out["correct"] = self.correct
+        if self.raw is not None:
+            out["raw"] = self.raw
+        if self.reasoning is not None:
+            out["reasoning"] = self.reasoning
+        if self.cut_off:
+            out["cut_off"] = True
         return out
 
     @classmethod
@@ -139,7 +153,8 @@ class RequestTrace:
             raise UserError(f"{where}: should be an object, found {json_type(d)}")
         check_fields(d, {"key": str, "system": str, "text": str}, {"assistant_prefix": str, "options": list,
                                                                     "option_scores": list, "option_template": str,
-                                                                    "correct": int}, where)  # fmt: skip
+                                                                    "correct": int, "raw": str, "reasoning": str,
+                                                                    "cut_off": bool}, where)  # fmt: skip
         options, scores = d.get("options"), d.get("option_scores")
         if options is not None and not all(isinstance(o, str) for o in options):
             raise UserError(f"{where}: field 'options' should be a list of strings")
@@ -152,7 +167,8 @@ class RequestTrace:
             raise UserError(f"{where}: field 'correct' should be the index of one of the options")
         return cls(d["key"], d["system"], d["text"], d.get("assistant_prefix", ""),
                    tuple(options) if options is not None else None,
-                   tuple(scores) if scores is not None else None, d.get("option_template", "{}"), correct)  # fmt: skip
+                   tuple(scores) if scores is not None else None, d.get("option_template", "{}"), correct,
+                   d.get("raw"), d.get("reasoning"), d.get("cut_off", False))  # fmt: skip
 
 
 _ROW_REQUIRED = {"id": str, "prediction": (str, dict), "parsed": object, "scores": dict, "unparsed": bool,
@@ -167,7 +183,8 @@ class PredictionRow:
 
     id: str
     prediction: str | Mapping[str, str]
-    """The raw answer (LSP: joint name -> answer); an unanswered sample's is empty."""
+    """The answer (LSP: joint name -> answer), reasoning blocks taken out (each request's ``raw`` keeps the text as
+    given); an unanswered sample's is empty."""
     parsed: Any = None
     """What the task's metric extracted from the answer (task-specific JSON)."""
     scores: Mapping[str, float] = field(default_factory=dict)

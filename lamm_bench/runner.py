@@ -12,7 +12,7 @@ import logging
 import os
 import random
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -24,11 +24,13 @@ from lamm_bench.data import dataset_identity, load_samples, select
 from lamm_bench.datacheck import check_sample_media
 from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint, task_fingerprint
+from lamm_bench.parsing.reasoning import DEFAULT_TAGS
 from lamm_bench.plan import PreparedTask, SamplePlan, build_stage, plan_sample, request_identity
 from lamm_bench.records import ChoiceScoring, Request, Sample
 from lamm_bench.resources import check_resources
 from lamm_bench.rows import PredictionRow, RequestTrace
-from lamm_bench.results import ModelInfo, TaskResult, Throughput, build_result, group_place, write_result
+from lamm_bench.results import (ModelInfo, ReasoningCounts, TaskResult, Throughput, build_result, group_place,
+                                write_result)
 from lamm_bench.scoring import score_predictions
 from lamm_bench.store import PredictionStore, StoredResponse
 from lamm_bench.task import TaskSpec
@@ -59,6 +61,10 @@ class RunSettings:
     choice_scoring: ChoiceScoring = "shared"
     """How choice requests are scored: ``shared`` (every option from one encoding of the image and the prompt) or
     ``naive`` (one whole sequence per option, for checking); stamped on every choice request."""
+    reasoning_tags: tuple[str, str] | None = DEFAULT_TAGS
+    """(open, close) of the reasoning block taken out of every generate answer before it is parsed or fed to a
+    later stage (``lamm_bench.plan.plan_sample``); None (``--no-strip-reasoning``): answers are parsed as given.
+    Not part of the store's key: the store keeps raw answers, so runs that strip differently share them."""
     progress: ProgressHook | None = field(default=None, compare=False)
 
 
@@ -170,7 +176,7 @@ def run_inference(
     read = read or store.read
     stats = new_stats(settings.batch_size)
     stored = read()
-    asking = {"choice_scoring": settings.choice_scoring}
+    asking = {"choice_scoring": settings.choice_scoring, "reasoning": settings.reasoning_tags}
     plans = {s.id: plan_sample(task, s, stored, settings.seed, settings.decoding, **asking) for s in task.samples}
     for index in range(len(task.spec.stages)):
         requests = [request for plan in plans.values() for stage, request in plan.pending if stage == index]
@@ -192,30 +198,56 @@ def _answer_batches(adapter: Adapter, batches, store: PredictionStore, stats: di
 
 def collect_predictions(task: PreparedTask, done: Mapping[tuple[str, str], StoredResponse], seed: int,
                         decoding: str = "greedy", asked: dict[str, list[Request]] | None = None,
-                        plans: Mapping[str, SamplePlan] | None = None, choice_scoring: ChoiceScoring = "shared"):  # fmt: skip
-    """Assemble each sample's prediction from its stored responses; a sample missing any response is failed.
-    ``plans``: samples already planned in this run (continued, not rebuilt); ``asked``, when given, receives each
-    sample's requests (by sample id)."""
+                        plans: Mapping[str, SamplePlan] | None = None, choice_scoring: ChoiceScoring = "shared",
+                        reasoning: tuple[str, str] | None = None,
+                        stripped: dict[str, SamplePlan] | None = None):  # fmt: skip
+    """Assemble each sample's prediction from its stored responses (reasoning blocks stripped with the ``reasoning``
+    tags); a sample missing any response is failed. ``plans``: samples already planned in this run (continued, not
+    rebuilt); ``asked``, when given, receives each sample's requests (by sample id); ``stripped`` the plan of each
+    sample with an answer a reasoning block was taken out of (``SamplePlan.stripped``)."""
     predictions: dict[str, Any] = {}
     failed: set[str] = set()
     plans = plans or {}
     for sample in task.all_samples:
-        plan = plan_sample(task, sample, done, seed, decoding, start=plans.get(sample.id), choice_scoring=choice_scoring)
+        plan = plan_sample(task, sample, done, seed, decoding, start=plans.get(sample.id), choice_scoring=choice_scoring,
+                           reasoning=reasoning)  # fmt: skip
         if asked is not None:
             asked[sample.id] = list(plan.requests)
+        if stripped is not None and plan.stripped:
+            stripped[sample.id] = plan
         if plan.complete:
-            predictions[sample.id] = task.spec.assemble(sample, plan.answers)
+            predictions[sample.id] = task.spec.prediction(sample, plan.answers, _option_scores(task.spec, plan, done))
         else:
             failed.add(sample.id)
     return predictions, failed
 
 
+def reasoning_counts(tags: tuple[str, str] | None, plans: Iterable[SamplePlan]) -> ReasoningCounts | None:
+    """How many answers had a reasoning block taken out, and how many were cut off inside one (None when the run
+    does not strip)."""
+    if tags is None:
+        return None
+    taken = [s for plan in plans for s in plan.stripped.values()]
+    return ReasoningCounts(stripped=sum(not s.cut_off for s in taken), cut_off=sum(s.cut_off for s in taken), tags=tags)
+
+
+def _option_scores(spec: TaskSpec, plan: SamplePlan, done: Mapping[tuple[str, str], StoredResponse]):
+    """The option scores of a complete plan's choice requests, by key, for a task that assembles from them (None for
+    the others, and when an answer came without scores)."""
+    if spec.assemble_scored is None:
+        return None
+    scores = {r.key: done[(plan.sample.id, r.key)].option_scores for r in plan.requests if r.kind == "choice"}
+    return None if any(v is None for v in scores.values()) else {k: tuple(v) for k, v in scores.items()}
+
+
 def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping[str, Sequence[Request]],
-               data_root: Path, stored: Mapping[tuple[str, str], StoredResponse] | None = None) -> list[PredictionRow]:  # fmt: skip
+               data_root: Path, stored: Mapping[tuple[str, str], StoredResponse] | None = None,
+               stripped: Mapping[str, SamplePlan] | None = None) -> list[PredictionRow]:  # fmt: skip
     """The per-sample rows with what a reader needs to trace a score to its text: the exact requests (system
-    message, user text; options of a choice request and, from ``stored``, the scores the adapter gave them), the
-    media relative to the data root, the ground truth, the primary metric's (numerator, denominator) terms where
-    the task has them (for paired comparisons) and what the prediction browser draws, where the task declares it."""
+    message, user text; options of a choice request and, from ``stored``, the scores the adapter gave them; the raw
+    answer and its reasoning where a block was stripped, from ``stripped``), the media relative to the data root,
+    the ground truth, the primary metric's (numerator, denominator) terms where the task has them (for paired
+    comparisons) and what the prediction browser draws, where the task declares it."""
     by_id = {s.id: s for s in task.all_samples}
     root = Path(data_root)
     out = []
@@ -223,6 +255,8 @@ def trace_rows(task: PreparedTask, rows: Sequence[PredictionRow], asked: Mapping
         sample = by_id[row.id]
         requests = tuple(_trace(r, (stored or {}).get((sample.id, r.key)), task.spec.correct_option, sample)
                          for r in asked.get(sample.id, ()))  # fmt: skip
+        if stripped and sample.id in stripped:
+            requests = _with_reasoning(requests, stripped[sample.id], stored or {})
         media = [*sample.images, *([sample.point_cloud] if sample.point_cloud else [])]
         terms = task.spec.primary_terms(row.scores) if task.spec.primary_terms is not None else None
         out.append(dataclasses.replace(
@@ -243,6 +277,19 @@ def _trace(request: Request, answer: StoredResponse | None, correct_option, samp
     correct = correct_option(sample, request) if correct_option is not None else None
     return RequestTrace(request.key, request.system, request.text, request.assistant_prefix, request.options, scores,
                         request.option_template, correct)  # fmt: skip
+
+
+def _with_reasoning(requests: tuple[RequestTrace, ...], plan: SamplePlan,
+                    stored: Mapping[tuple[str, str], StoredResponse]) -> tuple[RequestTrace, ...]:
+    """The traces with, for each answer a reasoning block was taken out of, the raw answer and the reasoning."""
+    out = []
+    for trace in requests:
+        taken = plan.stripped.get(trace.key)
+        answer = stored.get((plan.sample.id, trace.key))
+        if taken is not None and answer is not None:
+            trace = dataclasses.replace(trace, raw=answer.text, reasoning=taken.reasoning, cut_off=taken.cut_off)
+        out.append(trace)
+    return tuple(out)
 
 
 def _relative(path: str, root: Path) -> str:
@@ -270,12 +317,16 @@ def evaluate_task(
         return None  # rank 0 reads every rank's store, scores and writes
     done = read_all_ranks(settings, model_name, model_fp, task)
     asked: dict[str, list[Request]] = {}
+    stripped: dict[str, SamplePlan] = {}
     predictions, failed = collect_predictions(task, done, settings.seed, settings.decoding, asked, plans,
-                                              choice_scoring=settings.choice_scoring)  # fmt: skip
+                                              choice_scoring=settings.choice_scoring,
+                                              reasoning=settings.reasoning_tags, stripped=stripped)  # fmt: skip
     if failed:
         log.warning("%s: %d of %d samples have no answer (adapter failures); scored as empty answers",
                     task.spec.name, len(failed), len(task.all_samples))
-    outcome = score_predictions(task.spec, task.all_samples, predictions, failed=failed, seed=settings.seed)
+    cut_off = {i for i, plan in stripped.items() if plan.cut_off and i not in failed}
+    outcome = score_predictions(task.spec, task.all_samples, predictions, failed=failed, seed=settings.seed,
+                                cut_off=cut_off)  # fmt: skip
     seconds = stats["inference_seconds"]
     throughput = Throughput.from_json({
         **stats,
@@ -289,7 +340,10 @@ def evaluate_task(
         n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
         limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
         choice_scoring=settings.choice_scoring if any(r.kind == "choice" for rs in asked.values() for r in rs) else None,
+        reasoning=reasoning_counts(settings.reasoning_tags, stripped.values()),
+        generates=any(r.kind == "generate" for rs in asked.values() for r in rs),
     )  # fmt: skip
     if settings.write:
-        write_result(settings.out_dir, result, trace_rows(task, outcome.per_sample, asked, settings.data_root, done))
+        rows = trace_rows(task, outcome.per_sample, asked, settings.data_root, done, stripped)
+        write_result(settings.out_dir, result, rows)
     return result

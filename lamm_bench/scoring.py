@@ -6,6 +6,7 @@ so both give the same numbers for the same answers. Pure apart from the task's m
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ class TaskOutcome:
     ci95: tuple[float, float] | None
     """Percentile bootstrap 95% interval of the primary metric (None for corpus-level metrics)."""
     unparsed: int
-    """Samples whose answer yielded nothing usable."""
+    """Samples whose answer yielded nothing usable (those cut off inside their reasoning included)."""
     failed: int
     """Samples the model did not answer (adapter errors); scored as empty answers."""
     per_sample: list[PredictionRow]
@@ -86,14 +87,20 @@ def score_predictions(
     failed: Collection[str] = (),
     seed: int = 0,
     n_boot: int = BOOTSTRAP_SAMPLES,
+    cut_off: Collection[str] = (),
 ) -> TaskOutcome:
-    """Score every sample; a sample missing from ``predictions`` must be listed in ``failed``."""
+    """Score every sample; a sample missing from ``predictions`` must be listed in ``failed``. A sample in
+    ``cut_off`` (an answer cut off inside its reasoning block) is unanswered: scored as an empty answer and
+    counted unparsed, whatever its answer holds."""
     scores: list[SampleScore] = []
     rows: list[PredictionRow] = []
     ordered_predictions = []
     for sample in samples:
-        prediction = predictions.get(sample.id, empty_prediction(task))
+        unanswered = sample.id in cut_off or sample.id not in predictions
+        prediction = empty_prediction(task) if unanswered else predictions[sample.id]
         score = task.score_sample(sample, prediction)
+        if sample.id in cut_off:
+            score = dataclasses.replace(score, unparsed=True)
         scores.append(score)
         ordered_predictions.append(prediction)
         rows.append(PredictionRow(sample.id, prediction, score.parsed, dict(score.values), score.unparsed,
