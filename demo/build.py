@@ -124,12 +124,14 @@ def build_lamm_mini(
     train: dict[str, list[dict]] = {"2d": [], "3d": []}
     for done, item in enumerate(plans, 1):
         n_test = max(1, round(item.source.n_test * scale))
-        n_train = max(1, round(item.source.n_train * scale))
+        n_train = max(1, round(item.source.n_train * scale)) if item.source.n_train else 0
         test = _write_split(root, item, "test", seed, n_test)
         if not item.source.own_format:
             _dump(root / item.meta_file, [dict(r.record) for r in test])
         counts[item.meta_file] = n_test
-        train[item.modality] += _instructions(item.meta_file, item.source, _write_split(root, item, "train", seed, n_train))
+        if n_train:
+            train[item.modality] += _instructions(item.meta_file, item.source,
+                                                  _write_split(root, item, "train", seed, n_train))  # fmt: skip
         if progress:
             progress(item.meta_file, done, len(plans))
     for modality, records in train.items():

@@ -92,7 +92,7 @@ class MiniSource:
     n_test: int = 50
     """Records in the benchmark meta file."""
     n_train: int = 200
-    """Records in the train split."""
+    """Records in the train split (0: the source adds nothing to it)."""
     own_format: bool = False
     """The data is not a LAMM meta file but a dataset in its own format (ChEF's MMBench TSV, MME folders ...): in
     the test split the source writes every file itself under the data root (``ctx.folder``) and the builder writes

@@ -8,7 +8,8 @@ image?``; the negatives are drawn as POPE draws them, from the objects the scene
   most frequent first.
 
 Each image gets up to three ``yes`` questions (objects it shows) and as many ``no`` ones, alternating, as in POPE's
-files. :data:`POPE_SOURCES` is not in ``SOURCES`` yet: no task reads POPE until the desiderata (issue 20) do.
+files. ``chef-pope`` reads them; ``SOURCES`` holds them without their train records (``n_train=0``), so lamm-mini's
+train split is what it was before POPE joined.
 """
 
 from __future__ import annotations

@@ -63,14 +63,34 @@ def read_predictions(path: Path, task: TaskSpec, samples: Sequence[Sample], *, p
     return predictions
 
 
-def read_reference_answers(path: Path) -> list[dict[str, Any]] | None:
+def read_reference_answers(path: Path, runs: Sequence[str] = ()) -> list[dict[str, Any]] | None:
     """A reference's own answer file -- ChEF's evaluator writes a JSON list of objects, each with its ``answer`` and no
-    ``text`` -- or None when the file holds lamm-bench's ``{"id", "text"}`` predictions instead.
+    ``text`` -- or None when the file holds lamm-bench's ``{"id", "text"}`` predictions instead. For a task of
+    several ``runs`` (``TaskSpec.answer_runs``), ``path`` is a folder holding each run's answer file, ``<run>.json``,
+    and the records come back in run order with ids ``<run>/<id>``.
 
     Raises:
-        UserError: the file cannot be read or is not JSON (one line naming it).
+        UserError: the file cannot be read or is not JSON; for a task of several runs, a run's file is missing or
+            not an answer file, or a single answer file is given instead of the folder (one line naming it).
     """
-    records = [record for _, record in _records(Path(path))]
+    path = Path(path)
+    if runs and path.is_dir():
+        return [record for run in runs for record in _run_answers(path, run)]
+    records = [record for _, record in _records(path)]
     if records and all(isinstance(r, dict) and "answer" in r and "text" not in r for r in records):
+        if runs:
+            raise UserError(f"{path}: a reference answer file; this task takes a folder holding one per run: "
+                            f"{', '.join(f'{run}.json' for run in runs)}")  # fmt: skip
         return records
     return None
+
+
+def _run_answers(folder: Path, run: str) -> list[dict[str, Any]]:
+    """One run's reference answer file in a folder, its ids prefixed ``<run>/``."""
+    path = folder / f"{run}.json"
+    if not path.is_file():
+        raise UserError(f"{folder}: no answer file of run {run!r} ({path.name})")
+    records = [record for _, record in _records(path)]
+    if not all(isinstance(r, dict) and "answer" in r and "id" in r for r in records):
+        raise UserError(f"{path}: not a reference answer file (a JSON list of objects with 'id' and 'answer')")
+    return [{**r, "id": f"{run}/{r['id']}"} for r in records]

@@ -155,12 +155,29 @@ class TaskSpec:
     """For a task that reproduces a reference which writes answer files (ChEF's scenarios): the reference's metric
     over such a file's records, as written (ChEF's key names and units). ``lamm-bench score`` applies it to the
     reference's own answer files; a run's ``aggregate`` applies it to the answer file it would write."""
+    answer_runs: tuple[str, ...] = ()
+    """For a task of several runs whose reference writes one answer file per run (ChEF's POPE splits): the runs'
+    names. Its samples' ids are ``<run>/<reference id>``; ``lamm-bench score`` reads a folder holding one reference
+    answer file per run, ``<run>.json``, and gives ``answer_file`` their records with ids prefixed the same way."""
+    assemble_scored: Callable[[Sample, Mapping[str, str], Mapping[str, tuple[float, ...]]], Any] | None = None
+    """For a task whose prediction needs the option scores of its choice requests (ChEF's Calibration: the softmax
+    of the scores): assembles from the responses and each choice request's option scores (by request key); used
+    instead of ``assemble`` where the scores are known (a run), ``assemble`` where only texts are (see
+    :meth:`prediction`)."""
 
     def system_for(self, source: str) -> str:
         """The system message of a sample from meta file ``source`` (its stem, ``Sample.source``)."""
         if isinstance(self.system_message, str):
             return self.system_message
         return self.system_message[source]
+
+    def prediction(self, sample: Sample, answers: Mapping[str, str],
+                   option_scores: Mapping[str, tuple[float, ...]] | None = None) -> Any:  # fmt: skip
+        """A sample's prediction from its responses (by request key) and, where known, its choice requests' option
+        scores: :attr:`assemble_scored` when the task has one and the scores are given, else :attr:`assemble`."""
+        if self.assemble_scored is not None and option_scores is not None:
+            return self.assemble_scored(sample, answers, option_scores)
+        return self.assemble(sample, answers)
 
     def label_options(self, samples: Sequence[Sample]) -> tuple[str, ...]:
         """The closed label set offered to adapters (empty for open-ended tasks)."""

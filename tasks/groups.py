@@ -26,4 +26,5 @@ GROUPS = {
         "chef-cifar10", "chef-flickr30k", "chef-voc2012", "chef-omnibenchmark", "chef-fsc147", "chef-scienceqa",
         "chef-mmbench", "chef-seedbench", "chef-mme",
     ),
+    "chef-desiderata": ("chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-pope"),
 }

@@ -65,22 +65,32 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "mAP": True,  # ChEF's VOC grounding hits over counted objects (mAP@0.5), not an average precision
     "mAR": True,
     "result": True,  # Omnibenchmark's bare number
+    # ChEF's desiderata (lamm_bench.metrics.chef_desiderata): ECE and POPE's numbers are fractions
+    "ECE": False,
+    "brier": False,  # not ChEF's: the Brier score of the options' probabilities
+    "Acc_bins": True,  # a reliability bin's accuracy (Acc_bins@<bin>): descriptive, its direction nominal
+    "Prob_bins": True,  # a reliability bin's mean probability: descriptive, its direction nominal
+    "Accuracy": True,
+    "Precision": True,
+    "Recall": True,
+    "F1 score": True,
+    "Yes ratio": True,  # POPE's share of yes answers: descriptive (0.5 on its balanced splits), direction nominal
     **{name: True for subtask in MME_SUBTASKS for name in (subtask, f"{subtask}_plus")},
 }
 
 
 def higher_is_better(name: str, declared: Mapping[str, str] | None = None) -> bool:
-    """Direction of a metric, by its base name (the part before ``@``).
+    """Direction of a metric, by its base name (the part before ``@``, after a run's ``<run>/`` prefix).
 
     Args:
-        name: The metric as a task reports it, e.g. ``recall@0.5``.
+        name: The metric as a task reports it, e.g. ``recall@0.5`` or ``POPE_COCO_random/Accuracy``.
         declared: The reporting task's own declarations (``TaskSpec.metrics``: base name -> ``"higher"`` or
             ``"lower"``), consulted before the built-in registry.
 
     Raises:
         KeyError: for a metric declared neither by the task nor in ``HIGHER_IS_BETTER``.
     """
-    base = name.split("@", 1)[0]
+    base = name.split("@", 1)[0].rsplit("/", 1)[-1]
     if declared and base in declared:
         return declared[base] == "higher"
     if base not in HIGHER_IS_BETTER:
