@@ -54,6 +54,8 @@ def run(
     decoding: Annotated[str, typer.Option(help="greedy, or paper: the paper-era sampling (top_p 0.9, T 1.0).")] = "greedy",
     prefetch: Annotated[bool, typer.Option(help="Decode the next batch's media in the background (adapters that ask).")] = True,
     choice_scoring: Annotated[str, typer.Option(help="shared (options from one prompt encoding) or naive (checking).")] = "shared",
+    strip_reasoning: Annotated[bool, typer.Option(help="Take the reasoning block out of answers before parsing.")] = True,
+    reasoning_tags: Annotated[str, typer.Option(help="The reasoning block's tags, OPEN,CLOSE.")] = "<think>,</think>",
 ) -> None:
     """Run models on tasks; write OUT/results/<model>/<task>.json and per-sample predictions."""
     from lamm_bench.api import evaluate_models
@@ -65,7 +67,7 @@ def run(
         results = evaluate_models(
             models, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
             seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
-            choice_scoring=choice_scoring,
+            choice_scoring=choice_scoring, strip_reasoning=strip_reasoning, reasoning_tags=reasoning_tags,
         )  # fmt: skip
     if results:  # ranks other than 0 of a torchrun have none
         print_results(results, out)
@@ -74,7 +76,7 @@ def run(
 @app.command()
 def score(
     task: Annotated[str, typer.Option("--task", help="Task name.")],
-    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*; a folder of <run>.json for chef-pope).")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*).")],
     data_root: DataRoot = None,
     as_json: JsonFlag = False,
     partial: Annotated[bool, typer.Option(help="Score only the samples that have a prediction.")] = False,
@@ -90,7 +92,7 @@ def score(
 
     check_seed(seed)
     spec = registry.get_task(task)
-    reference = read_reference_answers(predictions, spec.answer_runs) if spec.answer_file is not None else None
+    reference = read_reference_answers(predictions) if spec.answer_file is not None else None
     if reference is not None:  # ChEF's own answer file: its metric over the answers as written, no data needed
         check_resources([spec])
         _print_score(score_answer_file(spec, reference, str(predictions)), None, spec.paper_metric[1], as_json)
