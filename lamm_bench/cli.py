@@ -76,7 +76,7 @@ def run(
 @app.command()
 def score(
     task: Annotated[str, typer.Option("--task", help="Task name.")],
-    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*).")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*; a folder of <run>.json for chef-pope).")],
     data_root: DataRoot = None,
     as_json: JsonFlag = False,
     partial: Annotated[bool, typer.Option(help="Score only the samples that have a prediction.")] = False,
@@ -92,7 +92,7 @@ def score(
 
     check_seed(seed)
     spec = registry.get_task(task)
-    reference = read_reference_answers(predictions) if spec.answer_file is not None else None
+    reference = read_reference_answers(predictions, spec.answer_runs) if spec.answer_file is not None else None
     if reference is not None:  # ChEF's own answer file: its metric over the answers as written, no data needed
         check_resources([spec])
         _print_score(score_answer_file(spec, reference, str(predictions)), None, spec.paper_metric[1], as_json)
