@@ -4,7 +4,8 @@
 character (wrong, unparsed, failed), so filtering and paging need no sample data; the samples themselves are in
 ``predictions/<model>/<task>/NNNN.js`` files of ``CHUNK`` samples, each calling ``lammChunk(index, samples)``.
 Script tags, not ``fetch``, so the pages work from ``file://``. A sample carries its exact requests (system
-message once per page, by index), the raw output, what the parser extracted, its per-sample score, its pictures
+message once per page, by index; the reasoning taken out of an answer, folded, with the answer as the model gave
+it), the output the parser read, what it extracted, its per-sample score, its pictures
 and, where its task declares one (``TaskSpec.overlay``, recorded in the row), the boxes and points to draw (2D) or
 list side by side (3D); rows written before overlays were recorded show none.
 """
@@ -122,6 +123,10 @@ def page_html(result: Any, data: Mapping[str, Any]) -> str:
     where = f" · on {result.task.dataset['name']}" if result.task.dataset else ""
     parts = ((result.task.n_samples, "samples"), (result.unparsed, "unparsed"), (result.failed, "failed"))
     counts = " · ".join(f"{e(str(n))} {what}" for n, what in parts)
+    if result.reasoning is not None and (result.reasoning.stripped or result.reasoning.cut_off):
+        r = result.reasoning
+        counts += (f" · {e(str(r.stripped))} answers stripped of reasoning · {e(str(r.cut_off))} cut off inside it "
+                   f"({e(r.tags[0])} … {e(r.tags[1])})")  # fmt: skip
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)} — lamm-bench predictions</title><link rel="stylesheet" href="../site.css"></head>
