@@ -92,7 +92,7 @@ def render_table(table: Table, leads: Mapping[str, Lead | None], anchor: str) ->
             out.append('<tr class="reference">' + "".join(cells) + "</tr>")
     out.append("</tbody><tfoot><tr class=\"significance\"><th>best lead significant?</th>"
                + "".join(_lead_cell(leads.get(t)) for t in table.tasks) + "</tr></tfoot></table>")  # fmt: skip
-    out += [*_legend(table), "</section>"]
+    out += [*_legend(table), *_throughput(table), "</section>"]
     return out
 
 
@@ -112,6 +112,35 @@ def _legend(table: Table) -> list[str]:
         rows.append(f"<tr><td>{e(task)}</td><td>{e(table.protocol)}</td><td>{e(versions)}</td><td>{e(label)}</td>"
                     f"<td><code>{e(keys)}</code></td><td>{e(counts)}</td></tr>")  # fmt: skip
     return [*rows, "</tbody></table>"]
+
+
+def _throughput(table: Table) -> list[str]:
+    """The table's speeds, model by task, folded: generated tokens and requests per second of the requests each run
+    answered (the result file's ``throughput``: a run resumed from its store counts only what it asked)."""
+    if not table.rows:
+        return []
+    e = html.escape
+    out = ['<details class="throughput"><summary>throughput (generated tokens/s, requests/s)</summary>',
+           '<table class="throughput"><thead><tr><th>model</th>' + "".join(f"<th>{e(t)}</th>" for t in table.tasks)
+           + "</tr></thead><tbody>"]  # fmt: skip
+    for model, per_task in table.rows.items():
+        cells = "".join(_rate_cell(per_task.get(task)) for task in table.tasks)
+        out.append(f"<tr><td>{e(model)}</td>{cells}</tr>")
+    return [*out, "</tbody></table></details>"]
+
+
+def _rate_cell(result: Any) -> str:
+    if result is None:
+        return "<td>–</td>"
+    t = result.throughput
+
+    def rate(value: Any, unit: str) -> str:
+        return f"{value:,.1f} {unit}" if is_number(value) else f"– {unit}"
+
+    tip = (f"{t.new_requests} requests answered in {t.inference_seconds:.1f} s, batch size {t.batch_size}, "
+           f"{t.world_size} rank(s), device {result.provenance.get('device')}")  # fmt: skip
+    return (f'<td title="{html.escape(tip)}">{html.escape(rate(t.tokens_per_second, "tok/s"))}<br>'
+            f"<small>{html.escape(rate(t.requests_per_second, 'req/s'))}</small></td>")  # fmt: skip
 
 
 def render_index(results: Sequence[Any], leads: Mapping[tuple[str, str], Lead | None], *, chart: bool) -> str:
