@@ -89,7 +89,7 @@ def pope_writer(variant: str):
 
 POPE_SOURCES: dict[str, MiniSource] = {
     f"coco_pope/coco_pope_{variant}.json": MiniSource(
-        write=pope_writer(variant), task_type="VQA", licence="MIT", own_format=True, n_test=30, n_train=60,
+        write=pope_writer(variant), task_type="VQA", licence="MIT", own_format=True, n_test=40, n_train=60,
         source="scenes of 3-4 easy-vqa images (64 px each); objects = colour and shape; "
         f"{variant} negatives as POPE draws them")
     for variant in POPE_VARIANTS

@@ -197,7 +197,7 @@ def test_adding_the_chef_sources_changes_no_byte_of_the_others(tmp_path):
 def test_pope_negatives_are_absent_from_their_scenes(root, easy_vqa):
     for variant in ("random", "popular", "adversarial"):
         samples, _ = pope_reader(variant)(root)
-        assert len(samples) == 30 and [s.target["label"] for s in samples[:4]] == ["yes", "no", "yes", "no"]
+        assert len(samples) == 40 and [s.target["label"] for s in samples[:4]] == ["yes", "no", "yes", "no"]
         for sample in samples:
             with Image.open(sample.images[0]) as scene:
                 tiles = [scene.crop((x, y, x + 64, y + 64)) for y in (0, 64) for x in (0, 64)]
