@@ -81,8 +81,10 @@ def _legend(table: Table) -> list[str]:
         label = results[0].paper_metric.name
         lines.append(f"| {md(task)} | {md(table.protocol)} | {md(versions)} | {md(label)} | `{md(keys)}` | {counts} |")
     if table.reference and table.protocol == "chef":
-        lines += ["", "Rows in *italics* are numbers published on ChEF's leaderboard, its Random row the chance level "
-                  "(not measured here); bold marks the best measured value per column."]  # fmt: skip
+        chance = any(r.label.startswith("Random") and any(t in r.values for t in table.tasks) for r in PUBLISHED)
+        lines += ["", "Rows in *italics* are numbers published on ChEF's leaderboard"
+                  + (", its Random row the chance level" if chance else "")
+                  + " (not measured here); bold marks the best measured value per column."]  # fmt: skip
     elif table.reference:
         lines += ["", "Rows in *italics* are numbers published with the LAMM paper (not measured here); bold marks "
                   "the best measured value per column."]  # fmt: skip

@@ -4,6 +4,7 @@ REFERENCE_TABLES = {
     "lamm2d": "2D tasks, LAMM paper protocol",
     "lamm3d": "3D tasks, LAMM paper protocol",
     "chef": "ChEF scenarios",
+    "chef-desiderata": "ChEF desiderata",
 }
 """The groups that are published tables (the LAMM paper's two, ChEF's scenario leaderboard), in the leaderboard's
 order, with their titles: the leaderboard shows each with its columns in this order (before any result) and the
