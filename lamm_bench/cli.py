@@ -74,6 +74,33 @@ def run(
 
 
 @app.command()
+def check(
+    model: Annotated[str, typer.Argument(help="Model card or adapter name.")],
+    task: Annotated[list[str], typer.Option("--task", help="Task or group name(s), comma-separated.")],
+    data_root: DataRoot = None,
+    limit: Annotated[int, typer.Option(help="The first N samples of each task.")] = 16,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="The batch size compared with batch 1.")] = 8,
+    ranks: Annotated[int, typer.Option(help="Also run on this many ranks under torchrun (1: no).")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed for everything random.")] = 0,
+    model_arg: Annotated[list[str], typer.Option("--model-arg", help="Adapter argument KEY=VALUE (repeatable).")] = [],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Keep the runs' folders here (default: a temporary folder).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Prove the answers do not depend on batching: a slice at batch 1, at batch N (and on R ranks), compared byte for
+    byte; exit 1 naming the first differing sample."""
+    from lamm_bench.check import check_invariance
+    from lamm_bench.console import ProgressBars
+
+    with ProgressBars(enabled=progress) as bars:
+        report = check_invariance(model, _split(task), data_root=data_root, out_dir=out, limit=limit,
+                                  batch_size=batch_size, ranks=ranks, seed=seed, model_args=_model_args(model_arg),
+                                  progress=bars.update)  # fmt: skip
+    typer.echo(report.summary())
+    if report.difference is not None:
+        raise typer.Exit(1)
+
+
+@app.command()
 def score(
     task: Annotated[str, typer.Option("--task", help="Task name.")],
     predictions: Annotated[Path, typer.Option("--predictions", help="JSONL of {id, text}, LAMM's JSON answer list, or ChEF's answer file (chef-*; a folder of <run>.json for chef-pope).")],
