@@ -68,6 +68,10 @@ class HFConfig:
     """Run code shipped with the model directory. Off unless asked for."""
     batch_size: int | None = None
     """Largest number of sequences run through the model at once (default: the runner's batch)."""
+    kv_cache: str = "static"
+    """``generate``'s KV cache: ``static`` (allocated once, written in place; used where the family's transformers
+    class can run on one, its ``_can_compile_fullgraph``; never compiled) or ``dynamic``. The same greedy answers
+    either way (tested), so not in the fingerprint."""
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -78,6 +82,8 @@ class HFConfig:
             raise UserError(f"adapter 'hf': device={self.device!r} is not one of {', '.join(DEVICES)} or cuda:N")
         if self.batch_size is not None and self.batch_size < 1:
             raise UserError(f"adapter 'hf': batch_size={self.batch_size} must be at least 1")
+        if self.kv_cache not in ("static", "dynamic"):
+            raise UserError(f"adapter 'hf': kv_cache={self.kv_cache!r} is not one of static, dynamic")
 
 
 def model_dir_candidates(path: str, models_root: str | None, env: Mapping[str, str], cwd: Path) -> list[Path]:
@@ -154,7 +160,7 @@ class HFAdapter(Adapter):
         """Greedy or sampled generation, batched with left padding; text cut at the first stop string."""
         from lamm_bench.model_adapters.hf import impl
 
-        return impl.generate(self._model(), requests, self.config.batch_size, media)
+        return impl.generate(self._model(), requests, self.config.batch_size, media, kv_cache=self.config.kv_cache)
 
     def score_choices(self, requests: Sequence[Request], media: Media | None = None) -> list[Response]:
         """Mean log-prob of each option's tokens after the prompt, ``assistant_prefix`` and the answer template."""
@@ -169,6 +175,7 @@ class HFAdapter(Adapter):
         settings = asdict(self.config)
         settings.pop("batch_size")  # left padding keeps answers independent of the batch size
         settings.pop("models_root")
+        settings.pop("kv_cache")  # the same greedy answers with either cache (tests/adapters/test_hf_cache.py)
         try:
             settings["files"] = files_digest(find_model_dir(self.config.path, self.config.models_root))
         except MissingWeightsError:

@@ -180,10 +180,12 @@ def encode_inputs(loaded: LoadedModel, texts: list[str], requests: Sequence[Requ
 
 
 def generate(
-    loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None, media: Media | None = None
+    loaded: LoadedModel, requests: Sequence[Request], batch_size: int | None, media: Media | None = None, *,
+    kv_cache: str = "dynamic",
 ) -> list[Response]:
     """Generate for every request, batching requests that share decoding settings (``media``: the runner's decoded
-    images, by path)."""
+    images, by path; ``kv_cache``: ``static`` where :func:`static_cache_kwargs` allows, else ``dynamic``)."""
+    cache = static_cache_kwargs(loaded.model) if kv_cache == "static" else {}
     responses: list[Response | None] = [None] * len(requests)
     by_settings: dict[GenerationSettings, list[int]] = {}
     for index, request in enumerate(requests):
@@ -191,17 +193,27 @@ def generate(
     for settings, indices in by_settings.items():
         for chunk in chunks(indices, batch_size or len(indices)):
             batch = [requests[i] for i in chunk]
-            for i, response in zip(chunk, _generate_batch(loaded, batch, settings, media)):
+            for i, response in zip(chunk, _generate_batch(loaded, batch, settings, media, cache)):
                 responses[i] = response
     return responses  # type: ignore[return-value]
 
 
+def static_cache_kwargs(model) -> dict[str, Any]:
+    """``generate()``'s arguments for a static KV cache where the model's class can run on one (transformers marks
+    such classes ``_can_compile_fullgraph``), else none (its default dynamic cache). Never compiled: transformers
+    would compile the forward on a GPU, once per new batch shape, which a benchmark's varied batches make slower."""
+    if getattr(model, "_can_compile_fullgraph", False) and model._supports_default_dynamic_cache():
+        return {"cache_implementation": "static", "disable_compile": True}
+    return {}
+
+
 def _generate_batch(
-    loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings, media: Media | None
+    loaded: LoadedModel, batch: Sequence[Request], settings: GenerationSettings, media: Media | None,
+    cache: dict[str, Any],
 ) -> list[Response]:
     texts = [render_prompt(loaded, r, r.assistant_prefix) for r in batch]
     inputs = encode_inputs(loaded, texts, batch, "left", media)
-    kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample}
+    kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": settings.do_sample, **cache}
     if settings.do_sample:
         # Sampled answers are reproducible for the same batch composition (one generator per batch).
         torch.manual_seed(batch[0].seed)
