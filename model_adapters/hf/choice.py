@@ -6,7 +6,8 @@ template (ChEF's templates end with ``{}``: the option is the turn's last text).
 tokens every option's sequence starts with -- the prompt with its images, up to where the options differ -- once,
 repeats that KV cache over the options and runs only the rest of each; ``naive`` scoring runs every sequence whole
 (right-padded, so positions need no correction). Both give the same scores; ``shared`` falls back to ``naive`` for a
-request whose image tokens would not all be in the shared prefix.
+request whose image tokens would not all be in the shared prefix, and for a model whose text attends to the
+pictures through a per-token cross-attention mask (Mllama).
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def _score_shared(loaded: LoadedModel, request: Request, seqs: Sequence[Scored],
     rows = [ids[k, : lengths[k]].tolist() for k in range(len(seqs))]
     shared = min(min(_common(rows[0], row) for row in rows), *(n - s.n_option_tokens for n, s in zip(lengths, seqs)))
     pictures = _media_token_ids(loaded)
-    if shared < 1 or any(t in pictures for row in rows for t in row[shared:]):
+    # Cross-attention to the pictures (Mllama) is masked per text token by an input the cache does not carry.
+    if shared < 1 or any(t in pictures for row in rows for t in row[shared:]) or "cross_attention_mask" in inputs:
         return None
     prefix = encode_inputs(loaded, [seqs[0].text], [request], "right", media)
     length = prefix["input_ids"].shape[1]

@@ -38,6 +38,11 @@ LLAVA_15_CHAT_TEMPLATE = (
 
 _SYSTEM_PROBE = "LAMM_BENCH_SYSTEM_PROBE"
 
+PREFIX_LM_FAMILIES = frozenset({"paligemma"})
+"""``model_type``s with no chat template whose processor builds the prompt itself (PaliGemma's documented format:
+``<image>``*n + BOS + prefix + ``"\\n"``, the prefix attended both ways). The user text is the prefix, the system
+text prepended to it on its own line; an ``assistant_text`` is the suffix after the ``"\\n"``, attended causally."""
+
 ANSWER_VERSION = "2"
 """Bumped when the same model and request give another answer: 2 = answers no longer end at a mid-answer pad
 token, and a template's system message rendered as a user/assistant turn is prepended to the user text instead."""
@@ -56,6 +61,8 @@ class LoadedModel:
     """Whether the chat template renders a system turn (else the system text is prepended to the user's)."""
     keeps_logits: bool
     """Whether ``forward`` takes ``logits_to_keep`` (saves computing logits over the whole prompt)."""
+    prefix_lm: bool = False
+    """A ``PREFIX_LM_FAMILIES`` model: prompted in its own format, not through a chat template."""
 
 
 def resolve_dtype_device(config) -> tuple[str, str]:
@@ -108,7 +115,8 @@ def load(directory: Path, config) -> LoadedModel:
     tokenizer = getattr(processor, "tokenizer", processor)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    if getattr(processor, "chat_template", None) is None:
+    prefix_lm = model_config.model_type in PREFIX_LM_FAMILIES
+    if getattr(processor, "chat_template", None) is None and not prefix_lm:
         if model_config.model_type != "llava":
             raise UserError(f"hf model {directory}: the processor has no chat template (chat_template.jinja)")
         logger.warning("hf model %s has no chat template; using the LLaVA-1.5 conversation format", directory)
@@ -119,8 +127,9 @@ def load(directory: Path, config) -> LoadedModel:
         tokenizer=tokenizer,
         device=model.device,
         dtype=dtype,
-        system_turn=_renders_system_turn(processor),
+        system_turn=not prefix_lm and _renders_system_turn(processor),
         keeps_logits="logits_to_keep" in inspect.signature(model.forward).parameters,
+        prefix_lm=prefix_lm,
     )
 
 
@@ -151,6 +160,9 @@ def _renders_system_turn(processor) -> bool:
 def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "") -> str:
     """The prompt text for a request; a non-empty ``assistant_text`` opens the assistant turn with it."""
     text = request.text
+    if loaded.prefix_lm:
+        prefix = f"{request.system}\n{text}" if request.system else text
+        return loaded.processor.image_token * len(request.images) + prefix + "\n" + assistant_text
     messages: list[dict[str, Any]] = []
     if request.system:
         if loaded.system_turn:
@@ -168,15 +180,51 @@ def render_prompt(loaded: LoadedModel, request: Request, assistant_text: str = "
 def encode_inputs(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], padding_side: str,
                   media: Media | None):  # fmt: skip
     """The processor's model inputs for ``texts`` with the requests' images, padded on ``padding_side``."""
-    images = [open_rgb(path, sample_id=r.sample_id, media=media) for r in requests for path in r.images]
+    # One list of images per prompt: a flat list is read by some processors (Gemma 3's) as all the first prompt's.
+    images = [[open_rgb(path, sample_id=r.sample_id, media=media) for path in r.images] for r in requests]
+    if loaded.prefix_lm:
+        return _encode_prefix_lm(loaded, texts, requests, images, padding_side).to(loaded.device, dtype=loaded.dtype)
     bos = loaded.tokenizer.bos_token
     # A template that writes BOS itself must not get a second one from the tokenizer.
     add_special = not (bos and texts and texts[0].startswith(bos))
     loaded.tokenizer.padding_side = padding_side
     inputs = loaded.processor(
-        text=texts, images=images or None, padding=True, return_tensors="pt", add_special_tokens=add_special
+        text=texts, images=images if any(images) else None, padding=True, return_tensors="pt", add_special_tokens=add_special
     )
     return inputs.to(loaded.device, dtype=loaded.dtype)
+
+
+def _encode_prefix_lm(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], images: list[list[Any]],
+                      padding_side: str):  # fmt: skip
+    """A ``PREFIX_LM_FAMILIES`` batch: the processor builds each prompt (image tokens + BOS + prefix + ``"\\n"``, token
+    type 0); the text after it is appended as the suffix (token type 1), as the processor encodes a training suffix,
+    without its EOS."""
+    from transformers import BatchFeature
+
+    for request, mine in zip(requests, images):
+        if not mine:
+            raise UserError(f"sample {request.sample_id!r}: this model ({loaded.model.config.model_type}) "
+                            "answers only prompts with an image")  # fmt: skip
+    heads = [render_prompt(loaded, r) for r in requests]
+    loaded.tokenizer.padding_side = "right"
+    built = loaded.processor(text=[h[: -len("\n")] for h in heads], images=images, padding=True, return_tensors="pt")
+    rows, types = [], []
+    for ids, mask, head, text in zip(built["input_ids"].tolist(), built["attention_mask"].tolist(), heads, texts):
+        tail = loaded.tokenizer(text[len(head) :], add_special_tokens=False)["input_ids"] if text != head else []
+        rows.append(ids[: sum(mask)] + tail)
+        types.append([0] * sum(mask) + [1] * len(tail))
+    width = max(len(row) for row in rows)
+
+    def pad(row: list[int], fill: int) -> list[int]:
+        gap = [fill] * (width - len(row))
+        return gap + row if padding_side == "left" else row + gap
+
+    return BatchFeature({
+        "input_ids": torch.tensor([pad(row, loaded.tokenizer.pad_token_id) for row in rows]),
+        "attention_mask": torch.tensor([pad([1] * len(row), 0) for row in rows]),
+        "token_type_ids": torch.tensor([pad(row, 0) for row in types]),
+        "pixel_values": built["pixel_values"],
+    })  # fmt: skip
 
 
 def generate(
