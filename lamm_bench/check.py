@@ -5,9 +5,9 @@ The first ``limit`` samples of each task go through the ordinary run machinery t
 own output folder (a store's fingerprint does not hold the batch size, so one folder would resume the second run
 from the first one's answers). With ``ranks`` > 1 the same slice runs once more at batch size N under ``torchrun``
 (``python -m torch.distributed.run --standalone --nproc-per-node R -m lamm_bench run ...``), into a third folder.
-Then, sample by sample in the batch-1 run's order, it compares the assembled prediction of each predictions row
-(:func:`lamm_bench.rows.read_prediction_rows`) and, request by request, the answer text the store holds (and its
-error, if it failed) and the scores a choice request's options got, as JSON text: byte for byte, no tolerance.
+Then, sample by sample in the batch-1 run's order, it compares, request by request, the answer text the store holds
+(and its error, if it failed) and the scores a choice request's options got, then the assembled prediction of each
+predictions row (:func:`lamm_bench.rows.read_prediction_rows`), as JSON text: byte for byte, no tolerance.
 The first difference is reported with both values. Nothing is written outside the folders given (a temporary one
 unless the caller names one), so a check never touches a leaderboard.
 """
@@ -201,16 +201,15 @@ def _json(value: Any) -> str:
 
 
 def run_answers(out: Path, model_name: str, tasks: Sequence[str]) -> dict[AnswerKey, str]:
-    """Every answer of a run in ``out``, as JSON text, in the order of its predictions rows: each sample's
-    assembled prediction, then per request (in the row's order) its stored answer text, its error when it failed,
-    and a choice request's option scores."""
+    """Every answer of a run in ``out``, as JSON text, in the order of its predictions rows: per request of a sample
+    (in the row's order) its stored answer text, its error when it failed and a choice request's option scores, then
+    the sample's assembled prediction (so a difference is first reported at the request that made it)."""
     answers: dict[AnswerKey, str] = {}
     for task in tasks:
         stored = {}
         for path in sorted((out / "store" / model_name / task).glob("*.jsonl")):  # one file per rank
             stored.update(PredictionStore(path).latest())
         for row in read_prediction_rows(result_paths(out, model_name, task)[1]):
-            answers[(task, row.id, "", "prediction")] = _json(row.prediction)
             for request in row.requests:
                 answer = stored.get((row.id, request.key))
                 answers[(task, row.id, request.key, "answer")] = _json(answer.text if answer else None)
@@ -218,6 +217,7 @@ def run_answers(out: Path, model_name: str, tasks: Sequence[str]) -> dict[Answer
                     answers[(task, row.id, request.key, "error")] = _json(answer.error)
                 if request.options is not None:
                     answers[(task, row.id, request.key, "option_scores")] = _json(request.option_scores)
+            answers[(task, row.id, "", "prediction")] = _json(row.prediction)
     return answers
 
 
