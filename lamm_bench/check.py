@@ -157,13 +157,15 @@ def check_invariance(
 
 def _check_in(base: Path, model: str, tasks: list[str], data_root, limit: int, batch_size: int, ranks: int, seed: int,
               model_args: dict[str, str], progress: ProgressHook | None) -> CheckReport:  # fmt: skip
+    """:func:`check_invariance` with its runs' folders under ``base``."""
     sizes = {f"batch-{size}": size for size in (1, batch_size)}
     folders = [*sizes, *([f"ranks-{ranks}"] if ranks > 1 else [])]
     for folder in folders:
         if (base / folder).exists() and any((base / folder).iterdir()):
             raise UserError(f"check: {base / folder} already holds files (an earlier check?): choose an empty --out")
     card = registry.resolve_model(model)
-    adapter = _LoadedOnce(registry.build_adapter(card, model_args))
+    # a subclass named as the adapter, which is what the results in these folders record as model.adapter
+    adapter = type(card.adapter, (_LoadedOnce,), {})(registry.build_adapter(card, model_args))
     names: list[str] = []
     for folder, size in sizes.items():
         results = evaluate_models([adapter], tasks, name=card.name, data_root=data_root, out_dir=base / folder,
