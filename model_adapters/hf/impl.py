@@ -188,10 +188,19 @@ def encode_inputs(loaded: LoadedModel, texts: list[str], requests: Sequence[Requ
     # A template that writes BOS itself must not get a second one from the tokenizer.
     add_special = not (bos and texts and texts[0].startswith(bos))
     loaded.tokenizer.padding_side = padding_side
-    inputs = loaded.processor(
-        text=texts, images=images if any(images) else None, padding=True, return_tensors="pt", add_special_tokens=add_special
-    )
+    # The side goes to the processor too: some (InternVL's) pad on their own default side whatever the tokenizer's is.
+    inputs = loaded.processor(text=texts, images=images if any(images) else None, padding=True,
+                              padding_side=padding_side, return_tensors="pt", add_special_tokens=add_special)  # fmt: skip
+    _check_padding(loaded, inputs["attention_mask"], padding_side)
     return inputs.to(loaded.device, dtype=loaded.dtype)
+
+
+def _check_padding(loaded: LoadedModel, mask: torch.Tensor, side: str) -> None:
+    """Refuse a processor that padded on the other side: generation (left) and choice scoring (right) read every
+    row's tokens by position, and would silently read pad tokens as the prompt's."""
+    steps = mask[:, 1:].long() - mask[:, :-1].long()  # +1 where padding ends (left), -1 where it starts (right)
+    if bool((steps > 0).any() if side == "right" else (steps < 0).any()):
+        raise UserError(f"hf model {loaded.model.config.model_type!r}: its processor ignores padding_side={side!r}")
 
 
 def _encode_prefix_lm(loaded: LoadedModel, texts: list[str], requests: Sequence[Request], images: list[list[Any]],
@@ -207,7 +216,9 @@ def _encode_prefix_lm(loaded: LoadedModel, texts: list[str], requests: Sequence[
                             "answers only prompts with an image")  # fmt: skip
     heads = [render_prompt(loaded, r) for r in requests]
     loaded.tokenizer.padding_side = "right"
-    built = loaded.processor(text=[h[: -len("\n")] for h in heads], images=images, padding=True, return_tensors="pt")
+    built = loaded.processor(text=[h[: -len("\n")] for h in heads], images=images, padding=True, padding_side="right",
+                             return_tensors="pt")  # fmt: skip
+    _check_padding(loaded, built["attention_mask"], "right")
     rows, types = [], []
     for ids, mask, head, text in zip(built["input_ids"].tolist(), built["attention_mask"].tolist(), heads, texts):
         tail = loaded.tokenizer(text[len(head) :], add_special_tokens=False)["input_ids"] if text != head else []

@@ -339,8 +339,7 @@ FAMILIES = (
            "<start_of_turn>model\n"),
     Family("InternVL", build_internvl, "system turn",
            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n<IMG_CONTEXT>\nwhat is in the image ?<|im_end|>\n"
-           "<|im_start|>assistant\n", choice_broken="a call mixing pictures of different crop counts scores one "
-           "request's options with another's picture features (found by these tests, not fixed yet)"),
+           "<|im_start|>assistant\n"),
     Family("Mllama", build_mllama, "system header",
            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user"
            "<|end_header_id|>\n\n<|image|>what is in the image ?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
