@@ -191,7 +191,8 @@ def encode_inputs(loaded: LoadedModel, texts: list[str], requests: Sequence[Requ
     # The side goes to the processor too: some (InternVL's) pad on their own default side whatever the tokenizer's is.
     inputs = loaded.processor(text=texts, images=images if any(images) else None, padding=True,
                               padding_side=padding_side, return_tensors="pt", add_special_tokens=add_special)  # fmt: skip
-    _check_padding(loaded, inputs["attention_mask"], padding_side)
+    if "attention_mask" in inputs:
+        _check_padding(loaded, inputs["attention_mask"], padding_side)
     return inputs.to(loaded.device, dtype=loaded.dtype)
 
 
