@@ -53,6 +53,8 @@ class BuiltinConfig:
     for 3D, above the longest lamm-mini answers with their ``\n###`` -- 31 tokens for a ``Detection_VOC2012`` box,
     224 for ``Detection_ScanNet``'s six boxes -- so a trained model is not cut short, while the untrained bases,
     which never write ``###``, stop there instead of at the paper's 400/800 tokens; 0: no cap)."""
+    kv_cache: str = "static"
+    """As the ``lamm`` adapter's: ``static`` or ``dynamic`` (the same answers; not in the fingerprint)."""
     threads: int = 0
     """torch CPU threads while this model runs on the CPU (0: torch's default, one per core). Set 1 when other busy
     processes share the cores (torchrun ranks on one machine): there, two threads ran ten times slower than one."""
@@ -83,7 +85,7 @@ class BuiltinLammAdapter(LammAdapter):
         b = self.builtin
         return {"modality": b.modality, "prompt_style": b.prompt_style, "dtype": b.dtype, "device": b.device,
                 "merge_lora": str(b.merge_lora), "choice_batch": str(b.choice_batch),
-                "max_new_tokens": str(self.token_cap), **paths}  # fmt: skip
+                "max_new_tokens": str(self.token_cap), "kv_cache": b.kv_cache, **paths}  # fmt: skip
 
     @property
     def token_cap(self) -> int:

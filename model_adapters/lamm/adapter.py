@@ -58,7 +58,8 @@ class LammAdapter(Adapter):
         self._model = build_model(self.config, paths)
 
     def describe(self) -> Mapping[str, object]:
-        """Settings that change answers: which weights, prompt style, precision, LoRA handling."""
+        """Settings that change answers: which weights, prompt style, precision, LoRA handling (not ``kv_cache``,
+        which changes only the speed)."""
         c = self.config
         return {
             "adapter": "lamm",
@@ -132,7 +133,7 @@ class LammAdapter(Adapter):
         layouts = self.generation_layouts(requests)
         visual = self._visual(requests, "center_crop", media)
         outputs = generate(self.model, layouts, visual, [self.budget(r.generation) for r in requests],
-                           [r.seed for r in requests])  # fmt: skip
+                           [r.seed for r in requests], kv_cache=self.config.kv_cache)  # fmt: skip
         return [Response(text=o.text, n_tokens=o.n_tokens) for o in outputs]
 
     def budget(self, settings: GenerationSettings) -> GenerationSettings:

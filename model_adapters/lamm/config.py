@@ -33,6 +33,7 @@ PROMPT_STYLES = ("auto", "paper", "chef")
 MODALITIES = ("image", "point_cloud")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 DEVICES = ("auto", "cpu", "cuda")
+KV_CACHES = ("static", "dynamic")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class LammConfig:
     """Cap on the new tokens of every answer (0: none, each request's own budget as its protocol sets it). A
     setting of the model, recorded in its fingerprint: the built-in tiny cards use it, since their answers are
     short and their untrained bases would otherwise write to the paper's 400/800-token limits."""
+    kv_cache: str = "static"
+    """The decoder's KV cache: ``static`` (transformers' ``StaticCache``, allocated once for the prompt and the
+    token budget, written in place) or ``dynamic`` (grown by concatenation at every step). The same greedy tokens
+    either way (tested), so not in the fingerprint; only the speed differs (``docs/performance.md``, "Decoding")."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -93,6 +98,7 @@ class LammConfig:
             "modality": MODALITIES,
             "dtype": DTYPES,
             "option_rule": OPTION_RULES,
+            "kv_cache": KV_CACHES,
         }
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

@@ -6,7 +6,8 @@ temperature, keep the ``top_k`` best tokens (ties with the k-th kept; 0 = off), 
 probability reaches ``top_p``, and draw from a generator seeded by the request, so a row's text does not depend on
 which other requests share its batch. A row stops at ``</s>``, at ``###`` (the reference's stopping
 criterion) or at one of its own stop strings, and after ``max_new_tokens``; the text is cut before the first
-of its stop strings.
+of its stop strings. The KV cache is static (allocated once for the prompt and the longest budget) or dynamic
+(grown at every step): the same greedy tokens, at different speeds.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def generate(
     visual: torch.Tensor,
     settings: Sequence[GenerationSettings],
     seeds: Sequence[int],
+    *,
+    kv_cache: str = "dynamic",
 ) -> list[Decoded]:
     """Generate a continuation for each layout.
 
@@ -113,6 +116,7 @@ def generate(
         visual: ``[B, n_visual, hidden]`` projected visual tokens.
         settings: Decoding settings per row.
         seeds: Sampling seed per row (unused by greedy rows).
+        kv_cache: ``static`` (``model.static_cache`` for the prompt plus the longest budget) or ``dynamic``.
 
     Returns:
         One :class:`Decoded` per row, in order.
@@ -122,12 +126,14 @@ def generate(
         torch.Generator().manual_seed(int(seed)) if s.do_sample else None for s, seed in zip(settings, seeds)
     ]
     embeds, mask, positions = model.embed(layouts, visual, left_pad=True)
-    logits, past = model.forward_logits(embeds, mask, positions, keep=1)
+    limit = max((s.max_new_tokens for s in settings), default=0)
+    # The prompt, then at most limit - 1 fed tokens (the last pick is never fed back).
+    past = model.static_cache(embeds.shape[1] + limit) if kv_cache == "static" else None
+    logits, past = model.forward_logits(embeds, mask, positions, past=past, keep=1)
     rows = len(layouts)
     tokens: list[list[int]] = [[] for _ in range(rows)]
     watches = [StopWatch(tok, (SEPARATOR, *s.stop)) for s in settings]
     done = [s.max_new_tokens <= 0 for s in settings]
-    limit = max((s.max_new_tokens for s in settings), default=0)
     for _ in range(limit):
         picks = _pick(logits[:, -1], settings, generators, done).tolist()
         for row in range(rows):  # O(batch) per step: each row checks only the tail of its text

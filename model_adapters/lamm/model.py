@@ -119,8 +119,25 @@ class LammModel(nn.Module):
         """Token embeddings of ``ids``."""
         return self._base().get_input_embeddings()(ids)
 
+    def static_cache(self, length: int):
+        """An empty ``transformers.StaticCache`` for ``length`` positions (the prompt and every new token), to pass
+        as ``past`` to the first :meth:`forward_logits`: allocated on first use, then written in place, where the
+        dynamic cache concatenates its whole length at every step. Its unused slots are masked (the 2D mask is
+        padded to ``length``), so the logits equal the dynamic cache's up to float rounding.
+
+        None (the dynamic cache) where transformers has no static cache that keeps its own length: older ones
+        counted the non-zero key slots of row 0, and a left pad's keys are all zero."""
+        try:
+            from transformers.cache_utils import StaticCache, StaticLayer
+        except ImportError:
+            return None
+        if not hasattr(StaticLayer(max_cache_len=1), "cumulative_length"):
+            return None
+        return StaticCache(config=self._base().config, max_cache_len=length)
+
     def forward_logits(self, embeds, mask, positions, past=None, keep: int = 0):
-        """One LLM forward; ``keep`` > 0 keeps only the last ``keep`` positions' logits."""
+        """One LLM forward; ``keep`` > 0 keeps only the last ``keep`` positions' logits; ``past``: the cache to
+        continue (None: a new dynamic cache)."""
         base = self._base()
         # transformers renamed ``past_key_values`` to ``cache`` (5.x); use whichever this version takes.
         cache_arg = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
