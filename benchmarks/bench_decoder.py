@@ -1,11 +1,23 @@
-"""The LAMM decoder's own cost per generated token, without the model, from 50 to 800 tokens.
+"""The LAMM decoder: its own cost per generated token (the stop check), and the KV cache's cost per decode step.
 
-A scripted stand-in model returns fixed logits at every step, so what is timed is the decoder: picking tokens,
-bookkeeping and the stop-string check. The naive way re-decodes each row's whole text after every token to look
-for ``###`` and the request's stop strings (the decoder before this change), which costs O(length) per token;
-lamm-bench decodes only the last few tokens (``decode.StopWatch``). Both ways give the same answers (checked).
+``stops``: a scripted stand-in model returns fixed logits at every step, so what is timed is the decoder: picking
+tokens, bookkeeping and the stop-string check, from 50 to 800 tokens. The naive way re-decodes each row's whole text
+after every token to look for ``###`` and the request's stop strings (the decoder before this change), which costs
+O(length) per token; lamm-bench decodes only the last few tokens (``decode.StopWatch``). Both ways give the same
+answers (checked).
 
-Run: ``python benchmarks/bench_decoder.py [--batch 8] [--repeats 5]``.
+``cache``: LAMM's model (``LammModel``) around a random LLaMA (CPU default: hidden 512, 8 layers, vocabulary
+32000) decodes a left-padded batch after 256 visual tokens and a short prompt, with the static KV cache (the
+default: allocated once, written in place) and with transformers' dynamic one (concatenated at every step), runs
+interleaved; plus the static cache allocated for four times the tokens used (a token budget that an early stop
+leaves unused: its empty slots are still attended to, masked). Every row generates exactly the new tokens asked
+(the LM head's rows of ``</s>``, byte and ``#`` pieces are zeroed, as in the GPU check) and the three give the
+same tokens (checked). A decode step is timed from the end of the prompt's forward to the end of decoding, divided
+by the steps: the forward and the decoder's own work per token.
+
+Run: ``python benchmarks/bench_decoder.py [--only stops,cache] [--batch 8] [--repeats 5] [--hidden 512]
+[--layers 8] [--device cpu] [--dtype float32]``. ``benchmarks/gpu.sh`` times both caches at LAMM-7B's size in
+its ``lamm_gen`` section.
 """
 
 from __future__ import annotations
@@ -83,12 +95,8 @@ def run(model, rows: int, length: int, watch) -> tuple[float, list]:
 FAST = decode.StopWatch
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+def stops_table(args) -> None:
+    """The stop check's table (see the module docstring)."""
     tok = tokenizer(Path(tempfile.mkdtemp()))
     text = " the cat sat on the mat and the dog shows a red bicycle [0.25, 0.5]" * 80
     ids = [t for t in tok.encode(text) if t != tok.eos_id]
@@ -106,6 +114,117 @@ def main() -> None:
         per = 1e6 / (length * args.batch)
         n, o = statistics.median(naive) * per, statistics.median(ours) * per
         print(f"{length:>7} {n:>15.1f} {o:>20.1f} {n / o:>6.1f}x")
+
+
+CACHE_WAYS = {"static": ("static", 1), "dynamic": ("dynamic", 1), "static, 4x budget": ("static", 4)}
+"""Way -> (``kv_cache``, cache length in multiples of the tokens generated)."""
+
+
+def cache_model(folder: Path, hidden: int, layers: int, device: str, dtype: str):
+    """LAMM's model around a random LLaMA that can only emit ordinary pieces (no stop ever fires)."""
+    from gpu_models import Shape, random_llama, safe_ids, train_tokenizer
+
+    from lamm_bench.model_adapters.lamm.model import LammModel
+
+    spm = train_tokenizer(folder / "tokenizer.model")
+    shape = Shape(name="bench", vocab=32000, hidden=hidden, intermediate=hidden * 8 // 3, layers=layers,
+                  heads=max(1, hidden // 64), clip_model="")  # fmt: skip
+    llm = random_llama(shape, getattr(torch, dtype), device, safe_ids(spm))
+    return LammModel(torch.nn.Identity(), llm, load_tokenizer(folder), modality="image", vision_width=hidden,
+                     num_tokens=256).to(device).eval()  # fmt: skip
+
+
+def decode_steps(model, layouts, visual, new_tokens: int, kv_cache: str, budget: int, device: str):
+    """Seconds per decode step of one ``decode.generate`` call, and its token ids."""
+    marks = []
+    forward, make = model.forward_logits, model.static_cache
+
+    def timed_forward(*args, **kwargs):
+        out = forward(*args, **kwargs)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        marks.append(time.perf_counter())
+        return out
+
+    model.forward_logits = timed_forward
+    model.static_cache = lambda length: make(length - new_tokens + budget * new_tokens)
+    try:
+        settings = [GenerationSettings(max_new_tokens=new_tokens, stop=())] * len(layouts)
+        out = decode.generate(model, layouts, visual, settings, [0] * len(layouts), kv_cache=kv_cache)
+    finally:
+        del model.forward_logits, model.static_cache
+    end = time.perf_counter()
+    return (end - marks[0]) / (new_tokens - 1), [o.text for o in out]
+
+
+def measure_cache(hidden: int = 512, layers: int = 8, batch: int = 4, lengths=(32, 128), repeats: int = 3,
+                  device: str = "cpu", dtype: str = "float32") -> list[dict]:
+    """One row per number of new tokens: ms per decode step of each way in :data:`CACHE_WAYS` (median of
+    ``repeats`` interleaved rounds, after a warm-up round) and the dynamic/static ratios (median over the rounds of
+    each round's ratio)."""
+    from lamm_bench.model_adapters.lamm.prompt import generation_layout, user_prompt
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = cache_model(Path(tmp), hidden, layers, device, dtype)
+    tok = model.tokenizer
+    questions = ["What is in the image?", "Describe the picture in detail, with every object you can see.",
+                 "How many people are there?", "Where is the dog?"]  # fmt: skip
+    layouts = [generation_layout(tok.encode, tok.bos_id, user_prompt("", questions[i % 4]), modality="image",
+                                 n_visual=256) for i in range(batch)]  # fmt: skip
+    visual = torch.randn(batch, 256, hidden, device=device, dtype=getattr(torch, dtype))
+    rows = []
+    with torch.no_grad():
+        for new_tokens in lengths:
+            runs: dict[str, list[float]] = {way: [] for way in CACHE_WAYS}
+            texts = {}
+            for attempt in range(repeats + 1):  # the first round warms up (allocator, kernels)
+                for way, (kv_cache, budget) in CACHE_WAYS.items():
+                    seconds, texts[way] = decode_steps(model, layouts, visual, new_tokens, kv_cache, budget, device)
+                    if attempt:
+                        runs[way].append(seconds)
+            same = all(texts[way] == texts["dynamic"] for way in CACHE_WAYS)
+            ms = {way: 1000 * statistics.median(values) for way, values in runs.items()}
+            # Ratios of the runs of one round (back to back), then their median: drift in the load cancels.
+            ratio = {way: statistics.median(d / s for d, s in zip(runs["dynamic"], runs[way]))
+                     for way in ("static", "static, 4x budget")}  # fmt: skip
+            rows.append({"new_tokens": new_tokens, "batch": batch, "prompt_tokens": max(x.length for x in layouts),
+                         **{f"{way} ms/step": round(value, 2) for way, value in ms.items()},
+                         "dynamic / static": round(ratio["static"], 2),
+                         "dynamic / static 4x": round(ratio["static, 4x budget"], 2),
+                         "same_tokens": same})  # fmt: skip
+    return rows
+
+
+def cache_table(args) -> None:
+    """The KV cache's table (see the module docstring)."""
+    rows = measure_cache(args.hidden, args.layers, args.batch, (32, 128), args.repeats, args.device, args.dtype)
+    print(f"LAMM decoder, ms per decode step: random LLaMA hidden {args.hidden}, {args.layers} layers, vocab 32000, "
+          f"batch {args.batch}, {args.device} {args.dtype}, {torch.get_num_threads()} threads; "
+          f"medians of {args.repeats} interleaved rounds")  # fmt: skip
+    print("| new tokens | prompt | static | dynamic | static, 4x budget | dynamic / static | dynamic / static 4x "
+          "| same tokens |\n|---:|---:|---:|---:|---:|---:|---:|---|")  # fmt: skip
+    for r in rows:
+        print(f"| {r['new_tokens']} | {r['prompt_tokens']} | {r['static ms/step']:.1f} | {r['dynamic ms/step']:.1f} "
+              f"| {r['static, 4x budget ms/step']:.1f} | {r['dynamic / static']:.2f}x | {r['dynamic / static 4x']:.2f}x "
+              f"| {r['same_tokens']} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", default="stops,cache", help="comma-separated tables: stops, cache")
+    parser.add_argument("--batch", type=int, default=None, help="rows per batch (default 8 for stops, 4 for cache)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--hidden", type=int, default=512)
+    parser.add_argument("--layers", type=int, default=8)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    only = args.only.split(",")
+    if "stops" in only:
+        stops_table(argparse.Namespace(**{**vars(args), "batch": args.batch or 8}))
+    if "cache" in only:
+        cache_table(argparse.Namespace(**{**vars(args), "batch": args.batch or 4}))
 
 
 if __name__ == "__main__":

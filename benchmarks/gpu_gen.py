@@ -1,9 +1,10 @@
 """Generation sections of the GPU check: the native ``lamm`` adapter beside Hugging Face ``generate``, and ``hf``.
 
 ``lamm_generation`` loads a random LAMM-7B through the adapter's own ``load()`` (tokenizer, delta check, LoRA
-r32 merge) and, per dtype and batch size, times four ways on the same requests: the adapter end to end (images in,
-text out), the LAMM decoder alone on precomputed visual tokens, and Hugging Face ``generate`` on the same merged
-LLM with the same input embeddings, plain and with ``stop_strings=["###"]`` (the reference's stopping rule). Every
+r32 merge) and, per dtype and batch size, times five ways on the same requests: the adapter end to end (images in,
+text out), the LAMM decoder alone on precomputed visual tokens with its static KV cache (the default) and with the
+dynamic one, and Hugging Face ``generate`` on the same merged LLM with the same input embeddings, plain and with
+``stop_strings=["###"]`` (the reference's stopping rule). Every
 row generates exactly ``new_tokens`` tokens (see :mod:`gpu_models`), so tokens/s compare like for like. Before the
 timed runs of each batch, one full-length run warms every sequence length (kernel choices, allocator growth).
 ``hf_generation`` does the same for the ``hf`` adapter on a random LLaVA-1.5-7B.
@@ -19,6 +20,8 @@ from gpu_models import llava_from_pretrained, random_llava, random_weights, writ
 SYSTEM = "\nYou are an AI visual assistant that can analyze a single image.\n"
 STOPS = ("###", "</answer>")
 """Stop strings of every request; no generated token can produce them."""
+STATIC = "lamm decoder, static cache (visual tokens -> text)"
+DYNAMIC = "lamm decoder, dynamic cache (visual tokens -> text)"
 
 
 def requests(images: list[str], batch: int, new_tokens: int):
@@ -94,12 +97,14 @@ def _lamm_batch(rec: Recorder, ctx: Context, adapter, reqs, dtype: str, hf_token
                                 pad_token_id=eos, eos_token_id=eos, **extra)  # fmt: skip
 
     # Warm-up: every sequence length once (kernel choices, allocator growth), and each way's first-call costs.
-    generate(model, layouts, visual, settings, seeds)
+    generate(model, layouts, visual, settings, seeds, kv_cache="static")
+    generate(model, layouts, visual, settings, seeds, kv_cache="dynamic")
     adapter.generate(_shorter(reqs, 2))
     hf(False, 2)
     ways = {
         "lamm adapter (images -> text)": lambda: adapter.generate(reqs),
-        "lamm decoder (visual tokens -> text)": lambda: generate(model, layouts, visual, settings, seeds),
+        STATIC: lambda: generate(model, layouts, visual, settings, seeds, kv_cache="static"),
+        DYNAMIC: lambda: generate(model, layouts, visual, settings, seeds, kv_cache="dynamic"),
         "HF generate, same LLM + embeddings": lambda: hf(False),
     }
     if hf_tokenizer is not None:
@@ -115,11 +120,14 @@ def _lamm_batch(rec: Recorder, ctx: Context, adapter, reqs, dtype: str, hf_token
         rec.row(table="lamm_generation", dtype=dtype, batch=batch, way=way, new_tokens=tokens,
                 seconds=round(seconds, 4), tokens_per_s=round(tokens / seconds, 1),
                 ms_per_step=round(1000 * seconds / ctx.new_tokens, 2), peak_gib=peak_gib(device))  # fmt: skip
-    decoded, plain = outputs.get("lamm decoder (visual tokens -> text)"), outputs.get("HF generate, same LLM + embeddings")
+    decoded, plain = outputs.get(STATIC), outputs.get("HF generate, same LLM + embeddings")
     if decoded is not None and plain is not None:
         texts = [cut_at_stop(model.tokenizer.decode(ids), STOPS) for ids in plain.tolist()]
         same = sum(d.text == t for d, t in zip(decoded, texts))
-        rec.row(table="lamm_agreement", dtype=dtype, batch=batch, same_text_rows=same, rows=batch)
+        dynamic = outputs.get(DYNAMIC)
+        same_caches = None if dynamic is None else sum(a.text == b.text for a, b in zip(decoded, dynamic))
+        rec.row(table="lamm_agreement", dtype=dtype, batch=batch, same_text_rows=same, rows=batch,
+                static_dynamic_same_rows=same_caches)  # fmt: skip
 
 
 def hf_generation(rec: Recorder, ctx: Context) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 TITLES = {
     "lamm_generation": "LAMM adapter generation beside Hugging Face generate (greedy, random weights)",
-    "lamm_ratio": "LAMM decoder vs Hugging Face generate, same LLM and embeddings (tokens/s ratio)",
-    "lamm_agreement": "Greedy texts: LAMM decoder vs Hugging Face generate",
+    "lamm_ratio": "LAMM decoder (static cache) vs Hugging Face generate and vs its dynamic cache (tokens/s ratios)",
+    "lamm_agreement": "Greedy texts: LAMM decoder vs Hugging Face generate, and its static vs dynamic KV cache",
     "hf_generation": "hf adapter on a LLaVA-1.5-7B-shaped random model",
     "choice": "ChEF choice scoring on LAMM's model: naive (a sequence per option) vs shared prefix",
     "train": "Trainer (lamm-bench train): steady-state throughput, MFU, peak memory",
@@ -40,13 +40,15 @@ def lamm_ratios(rows: list[dict]) -> list[dict]:
     for (dtype, batch, way), value in speed.items():
         if not way.startswith("HF generate,"):
             continue
-        decoder = speed.get((dtype, batch, "lamm decoder (visual tokens -> text)"))
+        decoder = speed.get((dtype, batch, "lamm decoder, static cache (visual tokens -> text)"))
+        dynamic = speed.get((dtype, batch, "lamm decoder, dynamic cache (visual tokens -> text)"))
         adapter = speed.get((dtype, batch, "lamm adapter (images -> text)"))
         stop = speed.get((dtype, batch, "HF generate + stop_strings ###"))
         out.append({"table": "lamm_ratio", "dtype": dtype, "batch": batch,
                     "decoder / HF": round(decoder / value, 3) if decoder else None,
                     "decoder / HF+stop": round(decoder / stop, 3) if decoder and stop else None,
-                    "adapter / HF": round(adapter / value, 3) if adapter else None})  # fmt: skip
+                    "adapter / HF": round(adapter / value, 3) if adapter else None,
+                    "static / dynamic cache": round(decoder / dynamic, 3) if decoder and dynamic else None})  # fmt: skip
     return out
 
 

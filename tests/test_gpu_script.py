@@ -50,15 +50,19 @@ def test_lamm_generation_compares_every_way_at_every_batch_and_dtype(dry_run):
     _, report, _ = dry_run
     rows = _rows(report, "lamm_generation")
     ways = {r["way"] for r in rows}
-    assert ways == {"lamm adapter (images -> text)", "lamm decoder (visual tokens -> text)",
-                    "HF generate, same LLM + embeddings", "HF generate + stop_strings ###"}  # fmt: skip
+    assert ways == {"lamm adapter (images -> text)", "lamm decoder, static cache (visual tokens -> text)",
+                    "lamm decoder, dynamic cache (visual tokens -> text)", "HF generate, same LLM + embeddings",
+                    "HF generate + stop_strings ###"}  # fmt: skip
     assert {(r["dtype"], r["batch"]) for r in rows} == {(d, b) for d in ("bfloat16", "float32") for b in (1, 4)}
     # No stop string fires and no row ends early: every row generates exactly the fixed number of new tokens.
     assert all(r["new_tokens"] == 4 * r["batch"] and r["tokens_per_s"] > 0 for r in rows)
-    assert len(rows) == 16
-    # Same LLM, same embeddings, greedy: the LAMM decoder and HF generate produce the same texts (fp32 at least).
-    agreement = {(r["dtype"], r["batch"]): (r["same_text_rows"], r["rows"]) for r in _rows(report, "lamm_agreement")}
-    assert agreement[("float32", 1)] == (1, 1) and agreement[("float32", 4)] == (4, 4)
+    assert len(rows) == 20
+    # Same LLM, same embeddings, greedy: the LAMM decoder and HF generate produce the same texts (fp32 at least),
+    # and the decoder's static and dynamic caches the same texts.
+    agreement = {(r["dtype"], r["batch"]): (r["same_text_rows"], r["static_dynamic_same_rows"], r["rows"])
+                 for r in _rows(report, "lamm_agreement")}  # fmt: skip
+    assert agreement[("float32", 1)] == (1, 1, 1) and agreement[("float32", 4)] == (4, 4, 4)
+    assert agreement[("bfloat16", 4)][1:] == (4, 4)
 
 
 def test_hf_adapter_rows(dry_run):
@@ -109,7 +113,8 @@ def test_sharded_smoke_saves_and_reloads_the_delta(dry_run):
 def test_markdown_report_holds_every_table(dry_run):
     _, _, out = dry_run
     text = (out / "gpu.md").read_text()
-    for title in ("LAMM adapter generation", "LAMM decoder vs Hugging Face generate", "hf adapter on a LLaVA",
+    for title in ("LAMM adapter generation", "LAMM decoder (static cache) vs Hugging Face generate and vs its dynamic",
+                  "static / dynamic cache", "hf adapter on a LLaVA",
                   "Trainer (lamm-bench train)", "One-GPU sharded smoke runs", "| pytest_gpu | ok |"):  # fmt: skip
         assert title in text
 
