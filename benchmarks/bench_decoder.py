@@ -16,7 +16,7 @@ same tokens (checked). A decode step is timed from the end of the prompt's forwa
 by the steps: the forward and the decoder's own work per token.
 
 Run: ``python benchmarks/bench_decoder.py [--only stops,cache] [--batch 8] [--repeats 5] [--hidden 512]
-[--layers 8] [--device cpu] [--dtype float32]``. ``benchmarks/gpu.sh`` times both caches at LAMM-7B's size in
+[--layers 8] [--vocab 32000] [--new-tokens 32,128] [--device cpu] [--dtype float32]``. ``benchmarks/gpu.sh`` times both caches at LAMM-7B's size in
 its ``lamm_gen`` section.
 """
 
@@ -120,14 +120,14 @@ CACHE_WAYS = {"static": ("static", 1), "dynamic": ("dynamic", 1), "static, 4x bu
 """Way -> (``kv_cache``, cache length in multiples of the tokens generated)."""
 
 
-def cache_model(folder: Path, hidden: int, layers: int, device: str, dtype: str):
+def cache_model(folder: Path, hidden: int, layers: int, device: str, dtype: str, vocab: int = 32000):
     """LAMM's model around a random LLaMA that can only emit ordinary pieces (no stop ever fires)."""
     from gpu_models import Shape, random_llama, safe_ids, train_tokenizer
 
     from lamm_bench.model_adapters.lamm.model import LammModel
 
     spm = train_tokenizer(folder / "tokenizer.model")
-    shape = Shape(name="bench", vocab=32000, hidden=hidden, intermediate=hidden * 8 // 3, layers=layers,
+    shape = Shape(name="bench", vocab=vocab, hidden=hidden, intermediate=hidden * 8 // 3, layers=layers,
                   heads=max(1, hidden // 64), clip_model="")  # fmt: skip
     llm = random_llama(shape, getattr(torch, dtype), device, safe_ids(spm))
     return LammModel(torch.nn.Identity(), llm, load_tokenizer(folder), modality="image", vision_width=hidden,
@@ -158,14 +158,14 @@ def decode_steps(model, layouts, visual, new_tokens: int, kv_cache: str, budget:
 
 
 def measure_cache(hidden: int = 512, layers: int = 8, batch: int = 4, lengths=(32, 128), repeats: int = 3,
-                  device: str = "cpu", dtype: str = "float32") -> list[dict]:
+                  device: str = "cpu", dtype: str = "float32", vocab: int = 32000) -> list[dict]:
     """One row per number of new tokens: ms per decode step of each way in :data:`CACHE_WAYS` (median of
     ``repeats`` interleaved rounds, after a warm-up round) and the dynamic/static ratios (median over the rounds of
     each round's ratio)."""
     from lamm_bench.model_adapters.lamm.prompt import generation_layout, user_prompt
 
     with tempfile.TemporaryDirectory() as tmp:
-        model = cache_model(Path(tmp), hidden, layers, device, dtype)
+        model = cache_model(Path(tmp), hidden, layers, device, dtype, vocab)
     tok = model.tokenizer
     questions = ["What is in the image?", "Describe the picture in detail, with every object you can see.",
                  "How many people are there?", "Where is the dog?"]  # fmt: skip
@@ -197,8 +197,9 @@ def measure_cache(hidden: int = 512, layers: int = 8, batch: int = 4, lengths=(3
 
 def cache_table(args) -> None:
     """The KV cache's table (see the module docstring)."""
-    rows = measure_cache(args.hidden, args.layers, args.batch, (32, 128), args.repeats, args.device, args.dtype)
-    print(f"LAMM decoder, ms per decode step: random LLaMA hidden {args.hidden}, {args.layers} layers, vocab 32000, "
+    lengths = tuple(int(n) for n in args.new_tokens.split(","))
+    rows = measure_cache(args.hidden, args.layers, args.batch, lengths, args.repeats, args.device, args.dtype, args.vocab)
+    print(f"LAMM decoder, ms per decode step: random LLaMA hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}, "
           f"batch {args.batch}, {args.device} {args.dtype}, {torch.get_num_threads()} threads; "
           f"medians of {args.repeats} interleaved rounds")  # fmt: skip
     print("| new tokens | prompt | static | dynamic | static, 4x budget | dynamic / static | dynamic / static 4x "
@@ -216,6 +217,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--layers", type=int, default=8)
+    parser.add_argument("--vocab", type=int, default=32000)
+    parser.add_argument("--new-tokens", default="32,128", help="comma-separated (cache table)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"))
     args = parser.parse_args()

@@ -54,7 +54,8 @@ class BuiltinConfig:
     224 for ``Detection_ScanNet``'s six boxes -- so a trained model is not cut short, while the untrained bases,
     which never write ``###``, stop there instead of at the paper's 400/800 tokens; 0: no cap)."""
     kv_cache: str = "static"
-    """As the ``lamm`` adapter's: ``static`` or ``dynamic`` (the same answers; not in the fingerprint)."""
+    """As the ``lamm`` adapter's: ``static`` or ``dynamic`` (the same answers up to float rounding; not in the
+    fingerprint)."""
     threads: int = 0
     """torch CPU threads while this model runs on the CPU (0: torch's default, one per core). Set 1 when other busy
     processes share the cores (torchrun ranks on one machine): there, two threads ran ten times slower than one."""

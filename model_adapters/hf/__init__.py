@@ -70,8 +70,8 @@ class HFConfig:
     """Largest number of sequences run through the model at once (default: the runner's batch)."""
     kv_cache: str = "static"
     """``generate``'s KV cache: ``static`` (allocated once, written in place; used where the family's transformers
-    class can run on one, its ``_can_compile_fullgraph``; never compiled) or ``dynamic``. The same greedy answers
-    either way (tested), so not in the fingerprint."""
+    class can run on one, its ``_can_compile_fullgraph``; never compiled) or ``dynamic``. The same logits up to float
+    rounding (the same greedy answers on the test models), like a change of batch width, so not in the fingerprint."""
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -175,7 +175,7 @@ class HFAdapter(Adapter):
         settings = asdict(self.config)
         settings.pop("batch_size")  # left padding keeps answers independent of the batch size
         settings.pop("models_root")
-        settings.pop("kv_cache")  # the same greedy answers with either cache (tests/adapters/test_hf_cache.py)
+        settings.pop("kv_cache")  # the same logits up to rounding with either cache (tests/adapters/test_hf_cache.py)
         try:
             settings["files"] = files_digest(find_model_dir(self.config.path, self.config.models_root))
         except MissingWeightsError:

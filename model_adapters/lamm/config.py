@@ -89,8 +89,9 @@ class LammConfig:
     short and their untrained bases would otherwise write to the paper's 400/800-token limits."""
     kv_cache: str = "static"
     """The decoder's KV cache: ``static`` (transformers' ``StaticCache``, allocated once for the prompt and the
-    token budget, written in place) or ``dynamic`` (grown by concatenation at every step). The same greedy tokens
-    either way (tested), so not in the fingerprint; only the speed differs (``docs/performance.md``, "Decoding")."""
+    token budget, written in place) or ``dynamic`` (grown by concatenation at every step). The same logits up to
+    float rounding (the static cache's masked empty slots lengthen attention's sums), so the same greedy tokens but
+    at a near-tie, like a change of batch width; not in the fingerprint (``docs/performance.md``, "Decoding")."""
 
     def __post_init__(self) -> None:
         choices = {

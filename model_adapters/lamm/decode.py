@@ -7,7 +7,7 @@ probability reaches ``top_p``, and draw from a generator seeded by the request, 
 which other requests share its batch. A row stops at ``</s>``, at ``###`` (the reference's stopping
 criterion) or at one of its own stop strings, and after ``max_new_tokens``; the text is cut before the first
 of its stop strings. The KV cache is static (allocated once for the prompt and the longest budget) or dynamic
-(grown at every step): the same greedy tokens, at different speeds.
+(grown at every step): the same logits up to float rounding, at different speeds.
 """
 
 from __future__ import annotations
