@@ -4,6 +4,10 @@ layouts, Omnibenchmark with a Bamboo hierarchy, POPE JSON lines), written under 
 ``tests/core/test_chef_data.py`` reads them with lamm-bench's readers; ``tests/fixtures/chef/derive_data_readers.py``
 runs the reference's dataset classes (``OpenGVLab/LAMM@d01093c``) on the very same files, which gave the literals
 those tests hold.
+
+:func:`write_golden_records` writes the data of the PPL-layout golden (``tests/fixtures/chef_ppl_layouts.json``'s
+``records``) in each format: ``tests/adapters/test_chef_golden.py`` runs lamm-bench on it, and
+``tests/fixtures/chef/derive_ppl_layouts.py`` ran the reference on the same files.
 """
 
 from __future__ import annotations
@@ -139,4 +143,74 @@ def write_reference_root(root: Path) -> Path:
         (pope / f"coco_pope_{variant}.json").write_text("".join(json.dumps(r) + "\n" for r in POPE))
     for name in ("COCO_val2014_0.png", "COCO_val2014_1.png"):
         (pope / "val2014" / name).write_bytes(png())
+    return root
+
+
+# --- the PPL-layout golden's data (tests/fixtures/chef_ppl_layouts.json's "records") ---------------------------
+
+
+def _picture(path: Path) -> None:
+    """An 8x8 picture at ``path``, in the format its extension names."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(path)
+
+
+def _mmbench_rows(path: Path, rows: list[dict]) -> None:
+    """MMBench rows (column -> value, None for a missing cell) as a TSV: the columns in order of appearance, then
+    ``image``, a base64 8x8 PNG; cells quoted where they hold a tab, a quote or a newline."""
+    import csv
+
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow([*columns, "image"])
+        image = base64.b64encode(png(size=(8, 8))).decode()
+        for row in rows:
+            writer.writerow([*("" if row.get(c) is None else str(row[c]) for c in columns), image])
+
+
+def _mme_folders(base: Path, subtasks: dict) -> None:
+    """MME subtask folders from ``{subtask: [layout, [[stem, [[question, answer], ...]], ...]]}``: ``nested`` puts
+    ``questions_answers_YN/<stem>.txt`` and ``images/<stem>.jpg``, ``flat`` both beside each other; every one of
+    :data:`MME_FOLDERS` is made (the reference lists them all)."""
+    for name in MME_FOLDERS:
+        (base / name).mkdir(parents=True, exist_ok=True)
+    for name, (layout, images) in subtasks.items():
+        questions, pictures = (("questions_answers_YN", "images") if layout == "nested" else ("", ""))
+        for stem, pairs in images:
+            text_file = base / name / questions / f"{stem}.txt"
+            text_file.parent.mkdir(parents=True, exist_ok=True)
+            text_file.write_text("".join(f"{q}\t{a}\n" for q, a in pairs), encoding="utf-8")
+            _picture(base / name / pictures / f"{stem}.jpg")
+
+
+def write_golden_records(root: Path, records: dict) -> Path:
+    """Write the PPL-layout golden's data under ``root`` and return it: ``records`` maps a path under the data root
+    to its content, written in that file's format, each image it names an 8x8 picture:
+
+    - a JSON list of records with an ``image`` (LAMM's meta files, Omnibenchmark's): the list, each image relative
+      to the meta file's folder's parent;
+    - ``*.tsv`` (MMBench): :func:`_mmbench_rows`;
+    - ``SEED-Bench.json``: the document, and a picture at ``SEED-Bench-image/<data_id>`` for each image question;
+    - a path without a suffix (MME's folder): :func:`_mme_folders`;
+    - any other JSON (the Bamboo hierarchy): as it is.
+    """
+    for name, content in records.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".tsv":
+            _mmbench_rows(path, content)
+        elif not path.suffix:
+            _mme_folders(path, content)
+        else:
+            path.write_text(json.dumps(content), encoding="utf-8")
+            if path.name == "SEED-Bench.json":
+                for item in content["questions"]:
+                    if item["data_type"] == "image":
+                        _picture(path.parent / "SEED-Bench-image" / item["data_id"])
+            elif isinstance(content, list):
+                for record in content:
+                    _picture(path.parent.parent / record["image"])
     return root

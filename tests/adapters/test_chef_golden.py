@@ -10,8 +10,9 @@ scores stubbed (scoring is tested elsewhere; only what reaches the LLM counts he
 tokenized on its own, with the option's tokens scored where the reference's ``do_ppl`` found them (its first
 match, ``d01093c``'s rule).
 
-A new ``chef`` task gets checked by adding its records and calls to the fixture (rerun the derive script with the
-scenario added to its ``SCENARIOS``); until then it is skipped here, by name.
+Every ``chef`` task must have its entries (the nine scenarios: the five on LAMM's meta files, and Omnibenchmark,
+MMBench, SEED-Bench and MME on their own formats); a new one gets them by rerunning the derive script with the
+scenario added to its ``SCENARIOS``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ pytest.importorskip("transformers")
 pytest.importorskip("open_clip")
 pytest.importorskip("peft")
 
-from PIL import Image  # noqa: E402
-
 import lamm_bench  # noqa: E402
 from lamm_bench import api, runner  # noqa: E402
 from lamm_bench.model_adapters.lamm import decode  # noqa: E402
@@ -39,6 +38,7 @@ from lamm_bench.registry import resolve_tasks  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 import tiny_lamm  # noqa: E402
+from chef_data_fixtures import write_golden_records  # noqa: E402
 
 GOLDEN = json.loads((Path(__file__).parents[1] / "fixtures" / "chef_ppl_layouts.json").read_text(encoding="utf-8"))
 CHEF = [spec.name for spec in resolve_tasks(["chef"])]
@@ -51,19 +51,10 @@ def root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    """The golden's records in a data root (meta file -> records), each image a small real picture (only the records'
-    text reaches the layouts: the visual features are stubbed). A scenario whose data is not a JSON list of records
-    with an ``image`` (MMBench's TSV, MME's folders) needs its own writer here."""
-    folder = tmp_path_factory.mktemp("chef_golden")
-    for meta_file, records in GOLDEN["records"].items():
-        path = folder / meta_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(records), encoding="utf-8")
-        for record in records:
-            image = path.parent.parent / record["image"]
-            image.parent.mkdir(parents=True, exist_ok=True)
-            Image.new("RGB", (8, 8), (200, 10, 10)).save(image)
-    return folder
+    """The golden's data in a data root, each file in its format (``write_golden_records``: LAMM's and Omnibenchmark's
+    meta files, MMBench's TSV with base64 images, SEED-Bench's JSON, MME's subtask folders, the Bamboo hierarchy),
+    each image a small real picture (only the data's text reaches the layouts: the visual features are stubbed)."""
+    return write_golden_records(tmp_path_factory.mktemp("chef_golden"), GOLDEN["records"])
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +93,7 @@ def seen(root, data, tmp_path_factory) -> dict:
     patch.setattr(LammAdapter, "generation_layouts", recording_generation)
     patch.setattr(LammAdapter, "_visual", lambda self, requests, transform, media=None: torch.zeros(
         len(requests), self.config.num_vision_tokens, tiny_lamm.HIDDEN))  # fmt: skip
-    patch.setattr(decode, "generate", lambda model, layouts, visual, settings, seeds: [
+    patch.setattr(decode, "generate", lambda model, layouts, visual, settings, seeds, **kwargs: [
         decode.Decoded(text=GOLDEN["cot"], n_tokens=8) for _ in layouts])  # fmt: skip
     patch.setattr(LammModel, "shared_option_scores", lambda self, choices, visual: [
         [0.0] * len(c.answers) for c in choices])  # fmt: skip
@@ -155,8 +146,7 @@ def _check_generation(tok, request, layout, call: dict) -> None:
 
 @pytest.mark.parametrize("task", CHEF)
 def test_every_chef_request_is_the_reference_ppl_layout(seen, tokenizer, task):
-    if task not in GOLDEN["tasks"]:
-        pytest.skip(f"{task}: no golden entry yet in tests/fixtures/chef_ppl_layouts.json")
+    assert task in GOLDEN["tasks"], f"{task}: no golden entry in tests/fixtures/chef_ppl_layouts.json"
     calls = GOLDEN["tasks"][task]
     got = seen[task]
     # One layout per reference call, and each sample's requests asked in the reference's order (ChEF's turn order;
@@ -174,8 +164,9 @@ def test_every_chef_request_is_the_reference_ppl_layout(seen, tokenizer, task):
         check(tokenizer, request, layout, call)
 
 
-def test_every_golden_task_is_a_chef_task():
-    assert set(GOLDEN["tasks"]) <= set(CHEF)
+def test_the_golden_covers_the_nine_chef_scenarios():
+    names = ("cifar10", "flickr30k", "voc2012", "omnibenchmark", "fsc147", "scienceqa", "mmbench", "seedbench", "mme")
+    assert set(GOLDEN["tasks"]) == set(CHEF) == {f"chef-{name}" for name in names}
 
 
 def test_the_golden_holds_the_reference_quirks():
