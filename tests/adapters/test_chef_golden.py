@@ -182,3 +182,37 @@ def test_the_golden_holds_the_reference_quirks():
     assert ppl["tail"].endswith("\nThe answer is\n### Assistant:") and ppl["head"] == "### Human: <Img>"
     assert ppl["answers"][1] == GOLDEN["cot"] + "\nThe answer is (B\n###"
     assert ppl["option_at"][1] < ppl["option_at"][0] == ppl["option_at"][2]
+
+
+def test_the_golden_holds_the_quirks_of_chefs_own_formats():
+    """The fixture on ChEF's own formats: MMBench's hint before the question, its options prompt over the columns
+    that have a value (two to five), a circular copy under its own index, the CoT first (``(B`` scored on the CoT's
+    tokens); SEED-Bench's ``Answer:`` glued to the query, its video question left out; MME's question alone (the
+    empty query), subtasks in ChEF's order (``count`` before ``artwork``); Omnibenchmark's level k naming the label
+    of level k-1, the options siblings in the Bamboo hierarchy (``reptile`` is no one's option: its name belongs to
+    ``lizard``'s id)."""
+    tasks = GOLDEN["tasks"]
+    mmbench = {c["sample"]: c for c in tasks["chef-mmbench"] if c["kind"] == "choice"}
+    assert list(mmbench) == ["5", "1000005", "12", "13", "20"]
+    assert mmbench["20"]["tail"] == (
+        "</Img> Think about food. Which of these can you eat? There are several options:\n(A) a car\n(B) an apple\n"
+        "(C) a stone\n(D) a shoe\n(E) a lamp\nWhat is the correct option for this question?\n### Assistant:"
+    )
+    assert mmbench["12"]["tail"].startswith("</Img> Which color? There are several options:\n(A) red\n(B) green\n")
+    assert [len(c["options"]) for c in mmbench.values()] == [4, 4, 2, 3, 5]
+    assert all(c["option_at"][1] < c["option_at"][0] for c in mmbench.values())
+    seed = tasks["chef-seedbench"]
+    assert [c["sample"] for c in seed] == ["101", "103"]
+    assert seed[0]["tail"] == (
+        "</Img> Question: What is on the table?\nAnswer:The answer for the question is\n### Assistant:")  # fmt: skip
+    assert seed[0]["options"] == ["A cup", "A dog", "U.S. flag", "Nothing"]
+    mme = tasks["chef-mme"]
+    assert [c["tail"] for c in mme[::2]] == [
+        "</Img> Are there two dogs in the image? Please answer yes or no.\n### Assistant:",
+        "</Img> Is this artwork by Monet? Please answer yes or no.\n### Assistant:"]  # fmt: skip
+    assert all(c["options"] == ["Yes", "No"] and c["answers"][0] == "The answer is Yes\n###" for c in mme)
+    omni = [c for c in tasks["chef-omnibenchmark"] if c["sample"] == "0"]
+    assert [c["key"] for c in omni] == ["level0", "level1", "level2"]
+    assert omni[2]["tail"].startswith("</Img> As the coarse-grained category label for this image is mammal, what is")
+    assert sorted(omni[1]["options"]) == ["bird", "fish", "lizard", "mammal"]
+    assert all("reptile" not in c["options"] for c in tasks["chef-omnibenchmark"])
