@@ -25,3 +25,16 @@ def mini_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lamm_data")
     build_lamm_mini(root, list(registry.builtin_tasks().values()), scale=MINI_SCALE)
     return root
+
+
+@pytest.fixture(scope="session")
+def demo_mini_root(tmp_path_factory) -> Path:
+    """lamm-mini as ``make demo`` writes it (``lamm-bench data mini``, full scale: byte-identical on every build).
+    The built-in tiny cards given it as ``--model-arg data_root=`` are keyed on its bytes, so after ``make demo``
+    their trained deltas come from the model cache instead of being trained again."""
+    from cli_helpers import run_cli
+
+    root = tmp_path_factory.mktemp("demo_mini") / "lamm-mini"
+    built = run_cli("data", "mini", "--out", str(root), "--no-progress")
+    assert built.returncode == 0, built.stderr[-3000:]
+    return root

@@ -123,6 +123,15 @@
     box.appendChild(list);
     return box;
   }
+  function reasoning(r) {
+    // the reasoning block taken out of this request's answer, folded; the answer as the model gave it beside it
+    var details = el("details", { "class": "reasoning" + (r.cut_off ? " cut-off" : "") });
+    details.appendChild(el("summary", {}, r.cut_off ? "reasoning (cut off: never closed, so the sample is unanswered)" : "reasoning"));
+    details.appendChild(el("pre", { "class": "reasoning" }, r.reasoning));
+    details.appendChild(el("p", { "class": "template" }, "the answer as the model gave it:"));
+    details.appendChild(el("pre", { "class": "raw" }, r.raw));
+    return details;
+  }
   function card(s) {
     var wrong = s.flags & 1, unparsed = s.flags & 2, failed = s.flags & 4;
     var art = el("article", { "class": "sample", "data-id": s.id, "data-wrong": wrong ? "1" : "0", "data-unparsed": unparsed ? "1" : "0" });
@@ -141,9 +150,10 @@
       text.appendChild(el("pre", { "class": "user" }, r.text));
       if (r.assistant_prefix) text.appendChild(el("pre", { "class": "prefix" }, "assistant starts with: " + r.assistant_prefix));
       if (r.options) text.appendChild(options(r));
+      if (r.reasoning !== undefined) text.appendChild(reasoning(r));
     });
     if (!s.requests.length) text.appendChild(el("p", { "class": "empty" }, "(this result file predates recorded requests)"));
-    text.appendChild(el("h4", {}, "raw output"));
+    text.appendChild(el("h4", {}, s.requests.some(function (r) { return r.reasoning !== undefined; }) ? "output (reasoning taken out)" : "raw output"));
     text.appendChild(el("pre", { "class": "output" }, pretty(s.output)));
     text.appendChild(el("h4", {}, "parsed"));
     text.appendChild(el("pre", { "class": "parsed" }, pretty(s.parsed)));

@@ -76,7 +76,7 @@ def _run(monkeypatch, root: Path, data: Path, out: Path, card: str, tasks: list[
             seen[(current[-1], request.sample_id, request.key)] = layout
         return layouts
 
-    def stub_generate(model, layouts, visual, settings, seeds):
+    def stub_generate(model, layouts, visual, settings, seeds, **options):  # options: kv_cache, ...
         return [decode.Decoded(text=GOLDEN["reply"], n_tokens=4) for _ in layouts]
 
     def no_pixels(self, requests, transform, media=None):  # visual features are tested elsewhere; only the layout counts here

@@ -28,13 +28,11 @@ SAMPLES = {"chef-omnibenchmark": 40}  # lamm-mini's other margin tasks have 50
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    root = tmp_path_factory.mktemp("margin")
-    data, out = root / "lamm-mini", root / "lb"
-    built = run_cli("data", "mini", "--out", str(data), "--no-progress")
-    assert built.returncode == 0, built.stderr[-3000:]
+def results(tmp_path_factory, demo_mini_root):
+    data, out = demo_mini_root, tmp_path_factory.mktemp("margin") / "lb"
     done = run_cli("run", "--model", "lamm-tiny,lamm-tiny-base", "--task", ",".join(MARGINS), "--data-root", str(data),
-                   "--out", str(out), "--batch-size", "64", "--no-progress", timeout=1200)  # fmt: skip
+                   "--model-arg", f"data_root={data}", "--out", str(out), "--batch-size", "64", "--no-progress",
+                   timeout=1200)  # the cards as make demo runs them: trained on this root (cached after make demo)
     assert done.returncode == 0, done.stderr[-3000:]
     return {(model, task): json.loads((out / "results" / model / f"{task}.json").read_text())
             for model in ("lamm-tiny", "lamm-tiny-base") for task in MARGINS}  # fmt: skip

@@ -1,7 +1,7 @@
 """`lamm-bench check MODEL --task T`: the batch-invariance proof, from the installed CLI on the mini data root.
 
 It passes on the dummy (also across 2 ranks under torchrun), on a tiny random LLaVA through `hf` and on the built-in
-`lamm-tiny` (from the model cache the margin test fills: `tests/demo/test_tiny_margin.py` runs first in the suite),
+`lamm-tiny` (trained on lamm-mini as `make demo` trains it, so from the model cache after `make demo`),
 each on a generate task and a choice task; it fails, naming the first differing sample and showing both answers, on
 a plugin adapter whose answers depend on what else is in the batch. Bad input is one line, exit 2.
 """
@@ -90,10 +90,10 @@ def test_tiny_llava_through_hf_is_identical_at_batch_1_and_3(mini_root, tmp_path
     assert len(scored) == 3 and all(len(s) == 10 and len(set(s)) > 1 for s in scored)
 
 
-def test_lamm_tiny_is_identical_at_batch_1_and_3(mini_root, tmp_path):
+def test_lamm_tiny_is_identical_at_batch_1_and_3(mini_root, demo_mini_root, tmp_path):
     out = tmp_path / "check"
     proc = _check(mini_root, "lamm-tiny", "--task", TASKS, "--limit", "3", "--batch-size", "3", "--out", str(out),
-                  timeout=900)  # fmt: skip
+                  "--model-arg", f"data_root={demo_mini_root}", timeout=900)  # trained as make demo trains it
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.splitlines() == ["6 requests (6 samples) identical at batch 1 and batch 3"]
     scored = [r["requests"][0]["option_scores"] for r in _rows(out / "batch-3", "lamm-tiny", "chef-cifar10")]

@@ -73,8 +73,8 @@ def test_data_check_passes_the_pristine_mini_root(root):
     proc = run_cli("data", "check", "--data-root", str(root), "--workers", "2")
     assert proc.returncode == 0, proc.stderr[-2000:]
     # 13 2D meta files of 6 records, an image each; 4 + 2 + 2 scenes of the 3D meta files; ChEF's own datasets:
-    # 5 MMBench images (base64 in the TSV), 5 SEED-Bench, 3 MME and 5 Omnibenchmark images
-    assert "bad media" not in proc.stdout and "decoded 104 media files" in proc.stdout
+    # 5 MMBench images (base64 in the TSV), 5 SEED-Bench, 3 MME, 5 Omnibenchmark and 3 COCO (POPE) images
+    assert "bad media" not in proc.stdout and "decoded 107 media files" in proc.stdout
 
 
 def test_data_check_decodes_media_and_names_each_bad_file_with_its_record(root):

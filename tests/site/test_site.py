@@ -43,8 +43,9 @@ def test_every_measured_cell_links_to_an_existing_browser_page(site):
     assert all((site / link).is_file() for link in links)
     assert "predictions/dummy-b/fsc147.html" in links
     # reference rows are marked, the chart is there, nothing is fetched from the network
-    # the 2D and 3D paper tables' published rows, and ChEF's scenario table's (LAMM, Random)
-    assert html.count('<tr class="reference">') == 6 + 3 + 2
+    # the 2D and 3D paper tables' published rows, ChEF's scenario table's (LAMM, Random) and its desiderata table's
+    # (LAMM's POPE number)
+    assert html.count('<tr class="reference">') == 6 + 3 + 2 + 1
     assert '<img id="chart" src="chart.png"' in html and (site / "chart.png").is_file()
     assert not re.search(r'(src|href)="(https?:)?//', html)
 
