@@ -81,6 +81,18 @@ def test_ball_query_matches_the_kernel_rules():
     assert got[0, -1].tolist() == [0, 0, 0, 0]
 
 
+def test_sampling_and_grouping_follow_the_kernel_on_repeated_points_in_a_batch():
+    # lamm-mini's scenes are upsampled with repeats, so equal distances (argmax ties) are the common case.
+    rng = np.random.default_rng(2)
+    scenes = [rng.uniform(-1, 1, size=(40, 3)).astype(np.float32)[rng.integers(0, 40, 300)] for _ in range(2)]
+    xyz = np.stack(scenes)
+    got = furthest_point_sample(torch.from_numpy(xyz), 24)
+    assert [row.tolist() for row in got] == [fps_loop(scene, 24) for scene in scenes]
+    centers = np.stack([scene[:5] for scene in scenes])
+    balls = ball_query(torch.from_numpy(xyz), torch.from_numpy(centers), 0.4, 16, chunk=2)
+    assert [row.tolist() for row in balls] == [ball_loop(s, c, 0.4, 16) for s, c in zip(scenes, centers)]
+
+
 def test_ball_query_with_fewer_points_than_samples_pads_with_the_first():
     xyz = torch.tensor([[[0.0, 0.0, 0.0], [0.1, 0.0, 0.0], [5.0, 0.0, 0.0]]])
     got = ball_query(xyz, xyz[:, :1], 0.5, 6)
