@@ -65,7 +65,9 @@ PUBLISHED: tuple[PublishedRow, ...] = (
         "chef-mme": 55.82,
     }),
     # ChEF's desiderata leaderboard: only Hallucination is a task's number (POPE's mean accuracy, shown x100 there:
-    # 57.42); its Calibration column (76.36) combines both calibration tasks in a way the code does not say
+    # 57.42); its Calibration column (76.36) combines both calibration tasks in a way the code does not say, and its
+    # ICL column (40.17, a RIAM) is one dataset's or a mix: eval_icl.py runs the one recipe it is given (ScienceQA's
+    # in ICL/evaluation.yaml) and the site names none, so neither chef-icl task gets it
     PublishedRow("LAMM (ChEF desiderata leaderboard)", _CHEF, {"chef-pope": 0.5742}),
     PublishedRow("Random choice (ChEF)", _CHEF, {
         "chef-cifar10": 10.0, "chef-flickr30k": 25.00, "chef-voc2012": 25.00, "chef-omnibenchmark": 10.94,

@@ -26,8 +26,9 @@ class TaskOutcome:
 
     metrics: dict[str, float]
     """Every metric, honest names, percent (counting errors raw)."""
-    paper_value: float
-    """The number the LAMM reference computes (``metrics[task.paper_metric[1]]``)."""
+    paper_value: float | None
+    """The number the LAMM reference computes (``metrics[task.paper_metric[1]]``); None where the metric leaves it
+    out because the reference cannot compute it (ChEF's RIAM without all four runs, or dividing by zero)."""
     primary: str
     """Metric with the confidence interval."""
     ci95: tuple[float, float] | None
@@ -112,7 +113,7 @@ def score_predictions(
         higher_is_better(name, task.metrics)  # every reported metric must have a declared direction
     return TaskOutcome(
         metrics=metrics,
-        paper_value=metrics[task.paper_metric[1]],
+        paper_value=metrics.get(task.paper_metric[1]),
         primary=task.primary_metric,
         ci95=bootstrap_ci(task, scores, seed=seed, n_boot=n_boot),
         unparsed=sum(s.unparsed for s in scores),

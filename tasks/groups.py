@@ -27,5 +27,7 @@ GROUPS = {
         "chef-cifar10", "chef-flickr30k", "chef-voc2012", "chef-omnibenchmark", "chef-fsc147", "chef-scienceqa",
         "chef-mmbench", "chef-seedbench", "chef-mme",
     ),
-    "chef-desiderata": ("chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-pope"),
+    "chef-desiderata": (
+        "chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-icl-scienceqa", "chef-icl-mmbench", "chef-pope",
+    ),
 }

@@ -75,6 +75,7 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "Recall": True,
     "F1 score": True,
     "Yes ratio": True,  # POPE's share of yes answers: descriptive (0.5 on its balanced splits), direction nominal
+    "RIAM": True,  # ICL (lamm_bench.metrics.chef_icl): relative in-context accuracy, 50 = no change from 0 shots
     **{name: True for subtask in MME_SUBTASKS for name in (subtask, f"{subtask}_plus")},
 }
 

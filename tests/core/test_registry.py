@@ -35,7 +35,8 @@ def test_task_spec_is_consistent(name):
 def test_every_task_runs_end_to_end_on_the_mini_root(name, mini_root, tmp_path):
     [result] = lamm_bench.evaluate("dummy", name, data_root=mini_root, out_dir=tmp_path, limit=3)
     spec = registry.tasks()[name]
-    assert result["paper_metric"]["value"] == result["metrics"][spec.paper_metric[1]]
+    # None where the metric leaves the value out (ChEF's RIAM: the first 3 samples hold one of its four runs)
+    assert result["paper_metric"]["value"] == result["metrics"].get(spec.paper_metric[1])
     assert result["task"]["n_samples"] == 3 and result["failed"] == 0
     assert (tmp_path / "results/dummy" / f"{name}.json").exists()
 
