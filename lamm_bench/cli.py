@@ -107,7 +107,7 @@ def score(
     data_root: DataRoot = None,
     as_json: JsonFlag = False,
     partial: Annotated[bool, typer.Option(help="Score only the samples that have a prediction.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap interval.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap interval and of seeded inputs (chef-robust-*'s generated corruptions: the run's seed).")] = 0,
 ) -> None:
     """Score answers produced elsewhere, exactly as `run` would."""
     from lamm_bench import registry
@@ -124,7 +124,7 @@ def score(
         check_resources([spec])
         _print_score(score_answer_file(spec, reference, str(predictions)), None, spec.paper_metric[1], as_json)
         return
-    samples, _ = load_samples(spec, resolve_data_root(data_root))
+    samples, _ = load_samples(spec, resolve_data_root(data_root), seed=seed)
     answers = read_predictions(predictions, spec, samples, partial=partial)  # a bad file fails before resources load
     check_resources([spec])
     scored = [s for s in samples if s.id in answers]
@@ -159,8 +159,10 @@ def judge(
     data_root: DataRoot = None,
     out: Annotated[Path, typer.Option("--out", help="Leaderboard folder with results/.")] = Path("leaderboard"),
     seed: Annotated[int, typer.Option(help="Seed of the judged subset.")] = 0,
+    answers: Annotated[Optional[Path], typer.Option(help="chef-langperf: ChEF's ScienceQA answer file.")] = None,
 ) -> None:
-    """The LAMM paper's GPT metric: an LLM judge ranks two models' answers; writes OUT/judge/<A>_vs_<B>.json."""
+    """The LAMM paper's GPT metric: an LLM judge ranks two models' answers; writes OUT/judge/<A>_vs_<B>.json.
+    With --task chef-langperf, ChEF's language performance: the judge grades one model's ScienceQA CoT answers."""
     from lamm_bench import registry
     from lamm_bench.checks import check_output_folder, check_seed
     from lamm_bench.data import resolve_data_root
@@ -168,6 +170,9 @@ def judge(
     from lamm_bench.names import check_name
 
     pair = _split([models])
+    if "chef-langperf" in _split(task) or answers is not None:
+        _judge_langperf(pair, _split(task), judge_model, judge_arg, data_root, out, seed, answers)
+        return
     if len(pair) != 2:
         raise UserError(f"--models takes exactly two models, A,B; got {models!r}")
     for model_name in pair:  # each names a folder under OUT/results: never one outside OUT
@@ -182,6 +187,27 @@ def judge(
     adapter.load()
     report = judge_pairwise(adapter, settings)
     typer.echo(json.dumps({k: report[k] for k in ("models", "score", "judged", "unparsed", "failed")}))
+
+
+def _judge_langperf(models: list[str], tasks: list[str], judge_model: str, judge_arg: list[str], data_root,
+                    out: Path, seed: int, answers: Path | None) -> None:  # fmt: skip
+    from lamm_bench import registry
+    from lamm_bench.checks import check_output_folder, check_seed
+    from lamm_bench.data import resolve_data_root
+    from lamm_bench.langperf import SOURCE_TASK, LangperfSettings, judge_langperf
+
+    if tasks != ["chef-langperf"] or len(models) != 1:
+        raise UserError("chef-langperf judges one model alone: --models M --task chef-langperf [--answers FILE]")
+    check_seed(seed)
+    settings = LangperfSettings(models[0], resolve_data_root(data_root), out, answers, seed)
+    check_output_folder(out, ["judge", "store/judge"])
+    adapter = registry.build_adapter(registry.resolve_model(judge_model), _model_args(judge_arg))
+    if "generate" not in adapter.capabilities:
+        raise UserError(f"judge model {judge_model!r} cannot generate text")
+    adapter.load()
+    report = judge_langperf(adapter, settings, registry.get_task(SOURCE_TASK))
+    keys = ("task", "model", "score", "Avg Score", "items", "scored_items", "missing", "verdicts", "unparsed", "failed")
+    typer.echo(json.dumps({k: report[k] for k in keys}))
 
 
 @list_app.command("tasks")

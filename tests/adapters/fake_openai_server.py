@@ -4,7 +4,9 @@ Run as a script: it binds 127.0.0.1 on a free port, writes the port to ``--port-
 The requested ``model`` picks a behaviour: ``echo`` answers with a summary of what it received, ``ranker`` answers
 like a pairwise judge that prefers assistant B (``2 1`` then an explanation), ``flaky`` answers
 429 (``Retry-After: 0``) to the first attempt of each distinct user text and then succeeds, ``down`` always
-answers 500, ``leaky`` answers 400 with the request's ``Authorization`` header in its message. ``GET /stats``
+answers 500, ``grader`` answers like ChEF's language-performance judge (``[Overall Score] <seed + 4>``, except
+for seed 5, whose verdict has no score, and a 500 to the first attempt of each request at seed 0), ``leaky``
+answers 400 with the request's ``Authorization`` header in its message. ``GET /stats``
 reports the largest number of requests in flight at once, attempts per user text, whether the ``Authorization``
 header matched ``$FAKE_EXPECTED_KEY`` (counts only; the header is stored nowhere else) and the received bodies.
 """
@@ -20,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 LOCK = threading.Lock()
-STATE = {"in_flight": 0, "max_in_flight": 0, "attempts": {}, "auth_ok": 0, "auth_bad": 0, "bodies": []}
+STATE = {"in_flight": 0, "max_in_flight": 0, "attempts": {}, "auth_ok": 0, "auth_bad": 0, "bodies": [], "graded": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,7 +53,7 @@ class Handler(BaseHTTPRequestHandler):
             if not self._authorized():
                 self._send(401, {"error": {"message": "Incorrect API key provided"}})
             else:
-                self._send(200, {"object": "list", "data": [{"id": m} for m in ("echo", "ranker", "flaky", "down")]})
+                self._send(200, {"object": "list", "data": [{"id": m} for m in ("echo", "ranker", "flaky", "down", "grader")]})
         else:
             self._send(404, {"error": {"message": "not found"}})
 
@@ -74,6 +76,8 @@ class Handler(BaseHTTPRequestHandler):
             elif body["model"] == "ranker":
                 self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant",
                                                                       "content": "2 1\nAssistant B is closer."}}]})
+            elif body["model"] == "grader":
+                self._grade(body, text)
             elif body["model"] == "flaky" and attempt == 1:
                 self._send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
             else:
@@ -85,6 +89,18 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with LOCK:
                 STATE["in_flight"] -= 1
+
+
+    def _grade(self, body: dict, text: str) -> None:
+        seed = body.get("seed", 0)
+        with LOCK:
+            first = STATE["bodies"].count(body) == 1  # this very request (text and seed) was not asked before
+            STATE["graded"] += 1
+        if seed == 0 and first:
+            self._send(500, {"error": {"message": "overloaded"}})
+            return
+        verdict = "[Explanation] No score today." if seed == 5 else f"[Explanation] Fine.\n[Overall Score] {seed + 4}"
+        self._send(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": verdict}}]})
 
 
 def main() -> None:
