@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from lamm_bench.errors import UserError
-from lamm_bench.records import Request
+from lamm_bench.records import PointCorruption, Request
 
 
 def decode_image(path: str):
@@ -81,9 +82,11 @@ class Media:
         found = self.images.get(path)
         return found if found is not None else decode_image(path)
 
-    def point_cloud(self, path: str, *, num_points: int, seed: int):
+    def point_cloud(self, path: str, *, num_points: int, seed: int, corruption: PointCorruption | None = None):
         """The model's input for a request: ``num_points`` points drawn with ``seed``, exactly as
-        :func:`lamm_bench.pointcloud.load_point_cloud` returns them.
+        :func:`lamm_bench.pointcloud.load_point_cloud` returns them, then the request's ``corruption`` (if any)
+        applied to them with the same ``seed`` (:func:`lamm_bench.pointcorrupt.apply_corruption`, keyed on the
+        file's name).
 
         Raises:
             UserError: naming the file, when it is missing or not a valid point cloud.
@@ -93,7 +96,12 @@ class Media:
         points = self.point_clouds.get(path)
         if points is None:
             points = read_point_cloud(path)
-        return sample_point_cloud(points, num_points=num_points, seed=seed, path=path)
+        sampled = sample_point_cloud(points, num_points=num_points, seed=seed, path=path)
+        if corruption is None:
+            return sampled
+        from lamm_bench.pointcorrupt import apply_corruption
+
+        return apply_corruption(sampled, corruption, seed=seed, scene=PurePath(path).name)
 
 
 def decode_media(requests: Iterable[Request]) -> Media:

@@ -57,6 +57,18 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class PointCorruption:
+    """A corruption of a request's point cloud (the 3D robustness desideratum; :mod:`lamm_bench.pointcorrupt`),
+    applied by the adapter's media accessor after the protocol's point sampling."""
+
+    kind: str
+    """``jitter``, ``dropout``, ``rotate_z``, ``density`` or ``colour``."""
+    severity: float
+    """The kind's own unit: jitter sigma (metres), the share of points dropped (dropout, density), the largest
+    rotation (degrees), the largest colour offset (0-255)."""
+
+
+@dataclass(frozen=True)
 class Request:
     """A model-agnostic request: what to ask, with which media. Chat templates belong to the adapter."""
 
@@ -92,6 +104,10 @@ class Request:
     """For ``choice``: ``shared`` or ``naive`` scoring (the run's ``--choice-scoring``, stamped by the runner)."""
     num_points: int | None = None
     """For point clouds: how many points the adapter should sample (LAMM: 40,000)."""
+    point_corruption: PointCorruption | None = None
+    """For point clouds: a corruption to apply to the sampled points (``robust3d-*``), seeded by :attr:`seed`; None
+    for the clean cloud. An adapter that reads point clouds itself applies it with
+    :func:`lamm_bench.pointcorrupt.apply_corruption` (``Media.point_cloud`` does)."""
     seed: int = 0
     """Per-request seed for anything random the adapter does (sampling, point subsampling)."""
     protocol: str = "paper"

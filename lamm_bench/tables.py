@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lamm_bench.published import PaperColumn, reference_tables
+from lamm_bench.published import PUBLISHED, PaperColumn, ReferenceTable, reference_tables
 from lamm_bench.results import TaskResult
 
 CHART = "chart.png"
@@ -37,8 +37,9 @@ class Table:
 
 
 def build_tables(results: Sequence[TaskResult]) -> list[Table]:
-    """Group results into tables: each published table (the LAMM paper's 2D and 3D tables, ChEF's scenarios; always
-    shown, for their reference rows), then a table per (modality, protocol) for the other results (the LAMM tasks'
+    """Group results into tables: each published table (the LAMM paper's 2D and 3D tables, ChEF's scenarios and
+    desiderata; always shown, for their reference rows; lamm-bench's 3D desiderata, with no published row, only with
+    results), then a table per (modality, protocol) for the other results (the LAMM tasks'
     ChEF recipes); a published table whose title is its protocol's generic one (the paper's) takes the other results
     of its modality and protocol after its own columns (a plugin's paper-protocol task). Then, in a section of their
     own and without published rows, the same tables for each demo data set (e.g. lamm-mini)."""
@@ -55,7 +56,7 @@ def build_tables(results: Sequence[TaskResult]) -> list[Table]:
                 rest.setdefault(_generic_title(r.task.modality, r.task.protocol), []).append(r)
         for reference in reference_tables():
             members = [c.task for c in reference.columns]
-            fixed = {c.task: c for c in reference.columns} if dataset is None else {}
+            fixed = {c.task: c for c in reference.columns} if dataset is None and _published(reference) else {}
             mine = [r for r in found if r.task.name in members] + rest.pop(reference.title, [])
             if mine or fixed:
                 present = {r.task.name for r in mine}
@@ -68,6 +69,12 @@ def build_tables(results: Sequence[TaskResult]) -> list[Table]:
                 tables.append(Table(_titled(_generic_title(modality, protocol), dataset), _columns(others, set()),
                                     protocol, _rows(others), {}, dataset))  # fmt: skip
     return tables
+
+
+def _published(reference: ReferenceTable) -> bool:
+    """Whether any published row has a number in the table (the 3D desiderata table has none: it shows only with
+    results, and without the published tables' legend)."""
+    return any(c.task in row.values for row in PUBLISHED for c in reference.columns)
 
 
 def _generic_title(modality: str, protocol: str) -> str:

@@ -5,10 +5,12 @@ REFERENCE_TABLES = {
     "lamm3d": "3D tasks, LAMM paper protocol",
     "chef": "ChEF scenarios",
     "chef-desiderata": "ChEF desiderata",
+    "desiderata3d": "3D desiderata (beyond ChEF)",
 }
-"""The groups that are published tables (the LAMM paper's two, ChEF's scenario leaderboard), in the leaderboard's
-order, with their titles: the leaderboard shows each with its columns in this order (before any result) and the
-published numbers beside them (``lamm_bench.published``)."""
+"""The groups that are the leaderboard's own tables (the LAMM paper's two, ChEF's scenario and desiderata
+leaderboards, and lamm-bench's 3D desiderata), in the leaderboard's order, with their titles: the leaderboard shows
+each with its columns in this order and the published numbers beside them (``lamm_bench.published``); a table with
+no published number (the 3D desiderata) shows only once it has results."""
 
 GROUPS = {
     "lamm2d": (
@@ -28,6 +30,8 @@ GROUPS = {
         "chef-mmbench", "chef-seedbench", "chef-mme",
     ),
     "chef-desiderata": (
-        "chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-icl-scienceqa", "chef-icl-mmbench", "chef-pope",
+        "chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-icl-scienceqa", "chef-icl-mmbench",
+        "chef-robust-scienceqa", "chef-robust-mmbench", "chef-pope",
     ),
+    "desiderata3d": ("robust3d-scanqa", "pope3d-scannet", "calibration3d-scanqa"),
 }

@@ -19,8 +19,8 @@ from lamm_bench.metrics.chef_vqa import mmbench_metrics, vqa_metrics
 from lamm_bench.parsing.chef_answers import CHOICE_LETTERS, fetch_answer
 
 __all__ = [
-    "POPE_RUNS", "calibration_bins", "scienceqa_calibration_metrics", "mmbench_calibration_metrics", "pope_answer",
-    "pope_metrics", "pope_runs_metrics",
+    "POPE_RUNS", "brier_score", "calibration_bins", "scienceqa_calibration_metrics", "mmbench_calibration_metrics",
+    "pope_answer", "pope_metrics", "pope_runs_metrics",
 ]  # fmt: skip
 
 Answer = Mapping[str, Any]
@@ -60,11 +60,21 @@ def calibration_bins(items: Sequence[tuple[float, float]], num_bins: int = 10) -
     return {"ECE": ece / len(ordered) if ordered else 0.0, **out}
 
 
-def _brier(answers: Sequence[Answer], truth: Sequence[int]) -> float:
-    if not answers:
+def brier_score(probs: Sequence[Sequence[float]], truth: Sequence[int]) -> float:
+    """The mean over items of ``sum_k (probs_k - [k == truth])**2`` (Brier 1950): 0 for certain right answers, 2 for
+    certain wrong ones; 0.0 for no items.
+
+    Args:
+        probs: Each item's probabilities over its options.
+        truth: Each item's right option (an index).
+    """
+    if not probs:
         return 0.0
-    total = sum(sum((p - (k == t)) ** 2 for k, p in enumerate(item["probs"])) for item, t in zip(answers, truth))
-    return total / len(answers)
+    return sum(sum((p - (k == t)) ** 2 for k, p in enumerate(item)) for item, t in zip(probs, truth)) / len(probs)
+
+
+def _brier(answers: Sequence[Answer], truth: Sequence[int]) -> float:
+    return brier_score([item["probs"] for item in answers], truth)
 
 
 def _calibration(answers: Sequence[Answer], correct: Sequence[int], truth: Sequence[int]) -> dict[str, float]:
@@ -140,12 +150,14 @@ def pope_metrics(answers: Sequence[Answer]) -> dict[str, float]:
     }
 
 
-def pope_runs_metrics(answers: Sequence[Answer]) -> dict[str, float]:
+def pope_runs_metrics(answers: Sequence[Answer], runs: Sequence[str] = POPE_RUNS) -> dict[str, float]:
     """The hallucination desideratum over its three runs: each run's :func:`pope_metrics` under ``<run>/``, and
     ``Accuracy``, the mean of the runs' accuracies (ChEF's leaderboard value, /100), over the runs that have records.
 
     Args:
-        answers: Records whose ``id`` is ``<run>/<ChEF id>``, ``<run>`` one of :data:`POPE_RUNS`.
+        answers: Records whose ``id`` is ``<run>/<ChEF id>``, ``<run>`` one of ``runs``.
+        runs: The runs' names, in order (default ChEF's COCO splits, :data:`POPE_RUNS`; ``pope3d-scannet`` has its
+            own).
 
     Raises:
         ValueError: A record whose id names no POPE run.
@@ -153,13 +165,13 @@ def pope_runs_metrics(answers: Sequence[Answer]) -> dict[str, float]:
     by_run: dict[str, list[Answer]] = {}
     for item in answers:
         run = str(item["id"]).split("/", 1)[0]
-        if run not in POPE_RUNS or "/" not in str(item["id"]):
-            raise ValueError(f"record id {item['id']!r} is not '<run>/<id>' of a POPE run ({', '.join(POPE_RUNS)})")
+        if run not in runs or "/" not in str(item["id"]):
+            raise ValueError(f"record id {item['id']!r} is not '<run>/<id>' of a POPE run ({', '.join(runs)})")
         by_run.setdefault(run, []).append(item)
     out: dict[str, float] = {}
-    for run in POPE_RUNS:
+    for run in runs:
         if run in by_run:
             out.update({f"{run}/{k}": v for k, v in pope_metrics(by_run[run]).items()})
-    accuracies = [out[f"{run}/Accuracy"] for run in POPE_RUNS if run in by_run]
+    accuracies = [out[f"{run}/Accuracy"] for run in runs if run in by_run]
     out["Accuracy"] = sum(accuracies) / len(accuracies) if accuracies else 0.0
     return out

@@ -99,7 +99,7 @@ class LammAdapter(Adapter):
                 if not request.point_cloud:
                     raise UserError(f"sample {request.sample_id}: the lamm 3D model needs a point cloud")
                 points = media.point_cloud(request.point_cloud, num_points=request.num_points or LAMM_NUM_POINTS,
-                                           seed=request.seed)  # fmt: skip
+                                           seed=request.seed, corruption=request.point_corruption)  # fmt: skip
                 parts.append(model.encode_points(torch.from_numpy(points[:, :3]).unsqueeze(0)))
             return torch.cat(parts, dim=0)
         from lamm_bench.model_adapters.lamm.vision import image_transform, open_image
