@@ -31,7 +31,8 @@ GROUPS = {
     ),
     "chef-desiderata": (
         "chef-calibration-scienceqa", "chef-calibration-mmbench", "chef-icl-scienceqa", "chef-icl-mmbench",
-        "chef-robust-scienceqa", "chef-robust-mmbench", "chef-pope",
+        "chef-insfollow-scienceqa", "chef-insfollow-mmbench", "chef-robust-scienceqa", "chef-robust-mmbench",
+        "chef-pope",
     ),
     "desiderata3d": ("robust3d-scanqa", "pope3d-scannet", "calibration3d-scanqa"),
 }
