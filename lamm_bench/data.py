@@ -132,15 +132,16 @@ def media_field(task: TaskSpec) -> str:
     return "image" if task.modality == "2d" else "pcl"
 
 
-def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True) -> tuple[list[Sample], list[MetaFile]]:
+def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True,
+                 seed: int = 0) -> tuple[list[Sample], list[MetaFile]]:  # fmt: skip
     """Load and validate every record of the task's meta files.
 
     Returns:
         The samples in meta-file order, and the meta files read (for fingerprints); a task with its own ``reader``
-        gets what the reader returns.
+        gets what the reader returns (given ``seed``, the run's, when it is ``reader_seeded``).
     """
     if task.reader is not None:
-        return task.reader(root)
+        return task.reader(root, seed) if task.reader_seeded else task.reader(root)  # type: ignore[call-arg]
     bench, media_key = benchmark_dir(task, root), media_field(task)
     pooled = len(task.meta_files) > 1
     samples: list[Sample] = []

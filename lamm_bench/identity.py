@@ -27,5 +27,6 @@ def task_fingerprint(task: TaskSpec, metas: Sequence[MetaFile]) -> str:
             "system": task.system_message,
             "extra": dict(task.extra),
             "data": [m.sha256 for m in metas],
+            **({"data_settings": [dict(m.settings) for m in metas]} if any(m.settings for m in metas) else {}),
         }
     )

@@ -151,6 +151,9 @@ class MetaFile:
     sha256: str
     records: list
     """The file's records (a JSON list; a reader of another format may hold what it parsed)."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """What the reader decided from the files it found, recorded in the result's settings and the task fingerprint
+    (ChEF robustness: ``corruption_source``, ChEF's files or generated ones); empty for nearly every file."""
 
 
 def fill_option(template: str, option: str) -> str:

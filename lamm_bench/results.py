@@ -314,7 +314,7 @@ def build_result(
     """The result record (also what ``lamm_bench.evaluate`` returns). ``generates``: the task asked free-text
     requests, whose answers are stripped of reasoning blocks: then ``settings.reasoning_tags`` records the tags
     (null when the run did not strip), and ``reasoning`` the counts (None when it did not)."""
-    settings = {**task.extra, "decoding": decoding, **({"choice_scoring": choice_scoring} if choice_scoring else {})}
+    settings = {**task.extra, **{k: v for m in metas for k, v in m.settings.items()}, "decoding": decoding, **({"choice_scoring": choice_scoring} if choice_scoring else {})}
     if generates:
         settings["reasoning_tags"] = list(reasoning.tags) if reasoning is not None else None
     info = TaskInfo(

@@ -113,7 +113,7 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
     dataset_identity(settings.data_root)  # a malformed identity file is a user error now, not after inference
     checked: set[str] = set()
     for spec in specs:
-        samples, metas = load_samples(spec, settings.data_root)
+        samples, metas = load_samples(spec, settings.data_root, seed=settings.seed)
         chosen = select(samples, settings.limit)
         check_sample_media(spec.name, chosen, checked)
         options = spec.label_options(samples)

@@ -151,6 +151,9 @@ class TaskSpec:
     ChEF draws over the whole file in data order): reads the data root and returns the samples in the reference's
     order and the files it read (hashed, for the fingerprint). ``data.load_samples`` calls it; None: the meta files
     above, read and checked against ``required_fields``."""
+    reader_seeded: bool = False
+    """The ``reader`` takes the run's seed as a second argument, ``reader(root, seed)``: its samples depend on it
+    (ChEF robustness's generated corruptions), and it says so in the files it returns (hashed)."""
     answer_file: Callable[[Sequence[Mapping[str, Any]]], dict[str, float]] | None = None
     """For a task that reproduces a reference which writes answer files (ChEF's scenarios): the reference's metric
     over such a file's records, as written (ChEF's key names and units). ``lamm-bench score`` applies it to the
