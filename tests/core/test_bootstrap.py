@@ -57,12 +57,18 @@ def test_terms_reproduce_the_aggregate_and_the_interval(name, mini_root):
 # ChEF's MMBench metric counts a question once, by the first record of its id: a resample that repeats an id (or
 # holds a circular copy without its vanilla question) is re-aggregated as fewer questions, so the generic bootstrap
 # is not the interval of vanilla_acc there; the terms (each vanilla question's right/1, each copy 0/0) are.
-ONCE_PER_ID = {"chef-mmbench", "chef-calibration-mmbench", "chef-pope", "chef-icl-scienceqa", "chef-icl-mmbench"}
+ONCE_PER_ID = {
+    "chef-mmbench", "chef-calibration-mmbench", "chef-pope", "chef-icl-scienceqa", "chef-icl-mmbench",
+    "chef-insfollow-scienceqa", "chef-insfollow-mmbench",
+}  # fmt: skip
 # chef-pope's Accuracy is the mean of its splits' accuracies, re-aggregated per resample over the split counts the
 # resample happens to hold; its terms weigh each question by 1/(its split's size) (the stratified mean), which is
 # that mean exactly on the run's own scores (asserted above) but not on a resample.
 # chef-icl-*'s interval is its zero-shot run's accuracy (ice0/ACC, ice0/vanilla_acc): a subset without an ice0
 # sample has no such key to re-aggregate, while its terms give 0/0.
+# chef-insfollow-*'s interval is weighted_avg_Acc, each run's first record of a question weighed by its run's weight
+# over the run's question count: exact on the run's own scores; a resample's runs no longer walk in step (the match
+# ratio refuses them) nor hold each question once.
 
 
 def _from_terms(spec, scores) -> float:
