@@ -55,7 +55,7 @@ def plan(tasks: Sequence[TaskSpec], sources: MiniSources = SOURCES) -> list[Mini
         sources: Meta file -> its source (default: lamm-mini's own, :data:`~lamm_bench.demo.sources.SOURCES`).
     """
     found = {m: MiniPlan(m, task.modality, sources[m]) for task in tasks for m in task.meta_files if m in sources}
-    return [found[k] for k in sorted(found)]
+    return [found[k] for k in sorted(found, key=lambda k: (bool(found[k].source.after), k))]  # readers of others last
 
 
 def _rng(seed: int, meta_file: str, split: str) -> random.Random:

@@ -98,6 +98,9 @@ class MiniSource:
     the test split the source writes every file itself under the data root (``ctx.folder``) and the builder writes
     no meta file; its train records are LAMM instruction records as every other source's (``image`` relative to
     ``ctx.folder``, ``turns``)."""
+    after: tuple[str, ...] = ()
+    """Other sources' files (keys of :data:`MiniSources`) this one reads, written before it (ChEF's corrupted copies
+    read the clean data they corrupt)."""
 
 
 MiniSources = Mapping[str, MiniSource]

@@ -19,10 +19,11 @@ from lamm_bench.demo.sources2d import SOURCES_2D
 from lamm_bench.demo.sources3d import SOURCES_3D
 from lamm_bench.demo.sources_chef import SOURCES_CHEF
 from lamm_bench.demo.sources_pope import POPE_SOURCES
+from lamm_bench.demo.sources_robust import ROBUST_SOURCES
 
 SOURCES: Mapping[str, MiniSource] = {
     **SOURCES_2D, **SOURCES_3D, **SOURCES_CHEF,
-    **{path: dataclasses.replace(source, n_train=0) for path, source in POPE_SOURCES.items()},
+    **{path: dataclasses.replace(source, n_train=0) for path, source in POPE_SOURCES.items()}, **ROBUST_SOURCES,
 }  # fmt: skip
 """Meta file (as in ``TaskSpec.meta_files``, e.g. ``2D_Benchmark/meta_file/Classification_CIFAR10.json``) -> the
 lamm-mini source that writes it."""
