@@ -135,7 +135,6 @@ def _insfollow(base: TaskSpec, name: str, question: Callable[[Sample], str], opt
         answer_file=answer_file, answer_runs=INSFOLLOW_RUNS, reader=_runs_reader(base, options),
         primary_terms=lambda v: (100 * v["correct"] * v["share"], v["share"]),
         paper_metric=("weighted_avg_MR", "weighted_avg_MR"), primary="weighted_avg_Acc",
-        metrics={"Acc": "higher", "MR": "higher", "weighted_avg_MR": "higher", "weighted_avg_Acc": "higher"},
         correct_option=lambda sample, request: gt_choice(sample), extra={"recipe": recipe},
         assemble_scored=None, description=description,
     )  # fmt: skip

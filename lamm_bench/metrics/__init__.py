@@ -76,6 +76,12 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "F1 score": True,
     "Yes ratio": True,  # POPE's share of yes answers: descriptive (0.5 on its balanced splits), direction nominal
     "RIAM": True,  # ICL (lamm_bench.metrics.chef_icl): relative in-context accuracy, 50 = no change from 0 shots
+    # instruction following (lamm_bench.metrics.chef_insfollow): a run's Instruct_Follow (<run>/Acc) and match ratio
+    # against the origin run (<run>/MR), and the driver's averages over the mapping types; percent
+    "Acc": True,
+    "MR": True,
+    "weighted_avg_MR": True,
+    "weighted_avg_Acc": True,
     **{name: True for subtask in MME_SUBTASKS for name in (subtask, f"{subtask}_plus")},
 }
 
