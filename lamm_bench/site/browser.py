@@ -7,7 +7,8 @@ Script tags, not ``fetch``, so the pages work from ``file://``. A sample carries
 message once per page, by index; the reasoning taken out of an answer, folded, with the answer as the model gave
 it), the output the parser read, what it extracted, its per-sample score, its pictures
 and, where its task declares one (``TaskSpec.overlay``, recorded in the row), the boxes and points to draw (2D) or
-list side by side (3D); rows written before overlays were recorded show none.
+list side by side (3D); rows written before overlays were recorded show none. A result with reliability bins
+(calibration) shows its reliability diagram in the header (:mod:`lamm_bench.site.reliability`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from lamm_bench.files import atomic_write_text
 from lamm_bench.rows import Overlay, PredictionRow
 from lamm_bench.site.media import MediaMaker
+from lamm_bench.site.reliability import reliability_html
 
 CHUNK = 50
 """Samples per data chunk (and per browser page)."""
@@ -134,7 +136,7 @@ def page_html(result: Any, data: Mapping[str, Any]) -> str:
 <header><a class="back" href="../../index.html">← leaderboard</a>
 <h1>{e(title)}</h1>
 <p class="meta">task version {e(result.task.version)} · {e(result.task.protocol)} protocol{e(where)} ·
-{e(p.name)} {value} · {counts}</p></header>
+{e(p.name)} {value} · {counts}</p>{reliability_html(result.metrics)}</header>
 <nav id="controls">
 <label><input type="checkbox" id="wrong"> wrong only</label>
 <label><input type="checkbox" id="unparsed"> unparsed only</label>
