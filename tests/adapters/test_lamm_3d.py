@@ -207,3 +207,17 @@ def test_3d_request_without_point_cloud_is_a_user_error(adapter3d):
     request = Request(sample_id="s9", kind="generate", system=SYS3D, text="Q", images=("x.png",))
     with pytest.raises(UserError, match="s9"):
         adapter3d.generate([request])
+
+
+def test_a_point_corruption_reaches_the_encoder_colour_does_not_for_an_xyz_model(adapter3d, scene):
+    """``robust3d-*``: the adapter scores the corrupted points (jitter changes the scores);
+    LAMM's EPCL reads x, y, z only, so a colour shift leaves every score as it was."""
+    from lamm_bench.records import PointCorruption
+
+    clean = Request(sample_id="s", kind="choice", system="", text="Which?", point_cloud=scene, num_points=2048,
+                    options=("(A", "(B", "(C"), option_template="The answer is {}", protocol="chef", seed=3)
+    base = adapter3d.score_choices([clean])[0].option_scores
+    scored = {kind: adapter3d.score_choices([dataclasses.replace(clean, point_corruption=PointCorruption(kind, sev))])
+              [0].option_scores for kind, sev in (("jitter", 0.2), ("colour", 40.0))}  # fmt: skip
+    assert scored["colour"] == base
+    assert max(abs(a - b) for a, b in zip(scored["jitter"], base)) > 1e-6
