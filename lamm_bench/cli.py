@@ -155,7 +155,7 @@ def judge(
     models: Annotated[str, typer.Option("--models", help="The two models to compare, A,B (their results must exist).")],
     judge_model: Annotated[str, typer.Option("--judge", help="Judge model (usually `openai`).")],
     judge_arg: Annotated[list[str], typer.Option("--judge-arg", help="Judge adapter argument KEY=VALUE.")] = [],
-    task: Annotated[list[str], typer.Option("--task", help="Subset of the GPT-metric tasks (default: all 9).")] = [],
+    task: Annotated[list[str], typer.Option("--task", help="Subset of the GPT-metric tasks (default: all 9), or chef-langperf alone.")] = [],
     data_root: DataRoot = None,
     out: Annotated[Path, typer.Option("--out", help="Leaderboard folder with results/.")] = Path("leaderboard"),
     seed: Annotated[int, typer.Option(help="Seed of the judged subset.")] = 0,
