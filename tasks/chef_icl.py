@@ -55,6 +55,7 @@ ICL_SEED = 1
 """The recipes' ``incontext_cfg.random_seed`` (the handler overwrites the retriever's default 43 with it)."""
 
 Question = Callable[[Sample], str]
+Reader = Callable[[Path], tuple[list[Sample], list[MetaFile]]]
 
 
 def random_ice_indices(n: int, ice_num: int, seed: int = ICL_SEED) -> list[list[int]]:
@@ -83,8 +84,7 @@ def icl_turn(ices: str, prompt: str) -> str:
     return f"{ices}{prompt}: "
 
 
-def icl_reader(read: Callable[[Path], tuple[list[Sample], list[MetaFile]]], question: Question,
-               gt_answers: Callable[[Sample], str]) -> Callable[[Path], tuple[list[Sample], list[MetaFile]]]:  # fmt: skip
+def icl_reader(read: Reader, question: Question, gt_answers: Callable[[Sample], str]) -> Reader:
     """A ``reader``: the scenario's samples once per run of :data:`ICL_RUNS`, ids ``<run>/<id>``, each with
     ``target["run"]``, ``target["ices"]`` (its examples' text) and ``target["ice_ids"]`` (their ChEF ids)."""
 

@@ -53,7 +53,8 @@ def test_a_run_holds_four_runs_and_riam_of_their_accuracies(runs, task):
 
 def test_the_same_seed_gives_byte_identical_predictions(runs):
     for task in TASKS:
-        assert (runs[0] / f"{task}.predictions.jsonl").read_bytes() == (runs[1] / f"{task}.predictions.jsonl").read_bytes()
+        first, second = (folder / f"{task}.predictions.jsonl" for folder in runs)
+        assert first.read_bytes() == second.read_bytes()
 
 
 def test_score_reads_a_folder_of_chef_answer_files(runs, tmp_path):
