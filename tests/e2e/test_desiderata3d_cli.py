@@ -89,3 +89,12 @@ def test_score_takes_a_runs_answers_with_run_prefixed_ids(runs, mini_root, tmp_p
                    "--json")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["metrics"] == pytest.approx(_result(runs["a"], "robust3d-scanqa")["metrics"])
+
+
+def test_the_leaderboard_shows_a_3d_desiderata_table_without_published_rows(runs):
+    proc = run_cli("leaderboard", "--out", str(runs["a"]))
+    assert proc.returncode == 0, proc.stderr
+    text = (runs["a"] / "README.md").read_text()
+    table = text.split("## 3D desiderata (beyond ChEF), on lamm-mini\n", 1)[1].split("\n## ", 1)[0]
+    assert "| model | robust3d-scanqa<br>RRM ↑ | pope3d-scannet<br>Accuracy ↑ | calibration3d-scanqa<br>ECE ↓ |" in table
+    assert "| dummy |" in table and "*" not in table.split("| column |")[0]  # no published (italic) row
