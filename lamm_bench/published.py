@@ -67,7 +67,9 @@ PUBLISHED: tuple[PublishedRow, ...] = (
     # ChEF's desiderata leaderboard: only Hallucination is a task's number (POPE's mean accuracy, shown x100 there:
     # 57.42); its Calibration column (76.36) combines both calibration tasks in a way the code does not say, and its
     # ICL column (40.17, a RIAM) is one dataset's or a mix: eval_icl.py runs the one recipe it is given (ScienceQA's
-    # in ICL/evaluation.yaml) and the site names none, so neither chef-icl task gets it
+    # in ICL/evaluation.yaml) and the site names none, so neither chef-icl task gets it; its Ins. Follow column (40.01)
+    # is a weighted_avg_MR or a weighted_avg_Acc (the site does not say which) of one dataset or a mix
+    # (Insfollow/evaluation.yaml names MMBench's recipe), so neither chef-insfollow task gets it either
     PublishedRow("LAMM (ChEF desiderata leaderboard)", _CHEF, {"chef-pope": 0.5742}),
     PublishedRow("Random choice (ChEF)", _CHEF, {
         "chef-cifar10": 10.0, "chef-flickr30k": 25.00, "chef-voc2012": 25.00, "chef-omnibenchmark": 10.94,
