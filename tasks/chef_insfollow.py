@@ -79,8 +79,9 @@ def mapped_question(run: str, question: str, options: Sequence[str]) -> str:
 
 def _runs_reader(base: TaskSpec, options: Callable[[Sample], Sequence[str]]):
     """A ``reader``: the scenario's samples once per run, in the driver's order, ids ``<run>/<id>``; each carries
-    its run, its ChEF options and ``share``, its weight in ``weighted_avg_Acc`` (the run's weight over the run's
-    question count, for the first record of each question; 0 for the rest and for the origin run)."""
+    its run, its ChEF options, ``first`` (the first record of its question: the one ChEF's metrics count) and
+    ``share``, its weight in ``weighted_avg_Acc`` (the run's weight over the run's question count for a first record;
+    0 for the rest and for the origin run)."""
 
     def read(root: Path) -> tuple[list[Sample], list[MetaFile]]:
         samples, metas = load_samples(base, root)
@@ -97,7 +98,7 @@ def _runs_reader(base: TaskSpec, options: Callable[[Sample], Sequence[str]]):
                 except ValueError as exc:
                     raise UserError(f"{sample.source}: sample {sample.id}: {exc}") from None
                 share = RUN_WEIGHTS[run] / len(counted) if i in counted else 0.0
-                target = {**sample.target, "run": run, "chef_options": own, "share": share}
+                target = {**sample.target, "run": run, "chef_options": own, "first": i in counted, "share": share}
                 runs.append(dataclasses.replace(sample, id=f"{run}/{sample.id}", target=target))
         return runs, metas
 
@@ -106,15 +107,14 @@ def _runs_reader(base: TaskSpec, options: Callable[[Sample], Sequence[str]]):
 
 def _scorer(gt_choice: Callable[[Sample], int], choices: Callable[[Sample], list]) -> Callable[[Sample, str], SampleScore]:
     """A ``score_sample``: ChEF's answer record of the run (``options`` the run's labels), ``correct`` its
-    ``Instruct_Follow`` for the first record of a question (0 for the others)."""
+    ``Instruct_Follow`` for the first record of a question (0 for the others, which ChEF does not count)."""
 
     def score(sample: Sample, prediction: str) -> SampleScore:
         t = sample.target
         gt = gt_choice(sample)
         record = {"id": sample.id, "answer": prediction, "options": mapped_options(t["run"], t["chef_options"]),
                   "gt_choice": gt, "gt_choices": choices(sample), "gt_answers": letter_answer(gt)}  # fmt: skip
-        counted = t["share"] > 0
-        return metric_score(record, {"correct": instruct_follow([record]) / 100 if counted else 0.0,
+        return metric_score(record, {"correct": instruct_follow([record]) / 100 if t["first"] else 0.0,
                                      "share": t["share"]})  # fmt: skip
 
     return score

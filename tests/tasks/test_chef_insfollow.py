@@ -79,7 +79,9 @@ def test_each_runs_question_and_options_are_chefs(root, dataset):
         assert answer.kind == "choice" and answer.text == question + query and answer.assistant_prefix == "Because.\n"
         assert list(answer.options) == OPTIONS[run] and answer.option_template == template[dataset]
         assert spec.correct_option(sample, answer) == gt_choice
-        parsed = spec.score_sample(sample, OPTIONS[run][gt_choice]).parsed
+        right, wrong = (spec.score_sample(sample, OPTIONS[run][k]) for k in (gt_choice, 0))
+        assert (right.values["correct"], wrong.values["correct"]) == (1.0, 0.0)  # the origin run's rows too
+        parsed = right.parsed
         assert (parsed["options"], parsed["gt_choice"], parsed["gt_answers"]) == (OPTIONS[run], gt_choice, gt_answers)
 
 
