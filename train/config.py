@@ -57,6 +57,10 @@ class TrainConfig:
     """Samples per optimizer step over all processes: micro batch x accumulation x world size."""
     micro_batch_size: int = 2
     """Samples per forward pass on each process."""
+    length_groups: int = 1
+    """Run each micro batch through the LLM in this many slices of rows sorted by length, each padded only to its
+    own longest row: less padding, the same loss up to floating-point rounding (1: the whole micro batch at once,
+    as the reference does)."""
     epochs: int = 2
     """Passes over the data; incomplete last global batches are dropped, as in the reference."""
     max_steps: int = 0
@@ -106,7 +110,7 @@ class TrainConfig:
             if getattr(self, key) not in allowed:
                 raise UserError(f"train: {key}={getattr(self, key)!r} must be one of {', '.join(allowed)}")
         positive = ("num_vision_tokens", "lora_r", "lora_alpha", "max_tgt_len", "num_points", "global_batch_size",
-                    "micro_batch_size", "epochs", "log_every", "keep_checkpoints")  # fmt: skip
+                    "micro_batch_size", "length_groups", "epochs", "log_every", "keep_checkpoints")  # fmt: skip
         for key in positive:
             if getattr(self, key) < 1:
                 raise UserError(f"train: {key} must be a positive integer, got {getattr(self, key)}")

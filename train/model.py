@@ -32,6 +32,10 @@ def is_trainable(name: str) -> bool:
 class TrainableLamm(LammModel):
     """``LammModel`` plus the training forward (loss and token accuracy of one micro batch)."""
 
+    length_groups: int = 1
+    """Run the LLM over the micro batch in this many slices of rows sorted by length, each cut to its own longest
+    row (``TrainConfig.length_groups``)."""
+
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Loss (mean over supervised tokens), correctly predicted supervised tokens, supervised tokens."""
         from lamm_bench.model_adapters.lamm.vision import patch_features
@@ -47,17 +51,37 @@ class TrainableLamm(LammModel):
         base = self._base()
         embeds = base.get_input_embeddings()(batch.input_ids)
         embeds = embeds.masked_scatter(batch.visual_mask.unsqueeze(-1), visual.to(embeds.dtype))
-        # Right padding, so positions are 0..T-1 on every row, as in the reference's forward.
-        hidden = base.model(inputs_embeds=embeds, attention_mask=batch.attention_mask, use_cache=False)
-        # The token at p is predicted at p - 1. Only supervised positions go through lm_head: the same mean
-        # cross-entropy as the reference's HF loss (ignore_index -100), without [B, T, vocab] logits.
-        targets = batch.labels[:, 1:]
-        supervised = targets != IGNORE
-        logits = base.lm_head(hidden.last_hidden_state[:, :-1][supervised]).float()
-        wanted = targets[supervised]
-        loss = nn.functional.cross_entropy(logits, wanted)
-        correct = (logits.argmax(-1) == wanted).sum()
-        return loss, correct, supervised.sum()
+        states, wanted = [], []
+        for rows, width in self._slices(batch.attention_mask):
+            # Right padding, so positions are 0..T-1 on every row, as in the reference's forward.
+            hidden = base.model(inputs_embeds=embeds[rows, :width], attention_mask=batch.attention_mask[rows, :width],
+                                use_cache=False).last_hidden_state  # fmt: skip
+            # The token at p is predicted at p - 1. Only supervised positions go through lm_head.
+            targets = batch.labels[rows, 1:width]
+            supervised = targets != IGNORE
+            states.append(hidden[:, :-1][supervised])
+            wanted.append(targets[supervised])
+        # One cross-entropy over every supervised token of the micro batch: the reference's HF loss (mean,
+        # ignore_index -100), without [B, T, vocab] logits, whatever the slicing.
+        logits = base.lm_head(torch.cat(states)).float()
+        targets = torch.cat(wanted)
+        loss = nn.functional.cross_entropy(logits, targets)
+        correct = (logits.argmax(-1) == targets).sum()
+        return loss, correct, torch.tensor(targets.numel(), device=targets.device)
+
+    def _slices(self, attention_mask: torch.Tensor) -> list[tuple[torch.Tensor, int]]:
+        """Row indices and width of each slice: rows by length (longest first), ``length_groups`` near-equal parts.
+
+        A row's hidden states do not depend on the other rows or on padding beyond it, so slicing changes only
+        the floating-point rounding of the batch's matrix products, not what is computed; it saves the padding
+        the shorter rows would carry (lamm-mini's 2D micro batches of 16: 67% real tokens unsliced, 80% in two
+        slices, 90% in four). LoRA dropout draws its masks slice by slice, still from the micro batch's seed."""
+        lengths = attention_mask.sum(dim=1)
+        if self.length_groups <= 1:
+            return [(torch.arange(len(lengths), device=lengths.device), attention_mask.shape[1])]
+        order = torch.argsort(lengths, descending=True, stable=True)
+        parts = torch.tensor_split(order, min(self.length_groups, len(order)))
+        return [(rows, int(lengths[rows[0]])) for rows in parts]
 
 
 def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: torch.dtype, device: torch.device):
@@ -86,6 +110,7 @@ def build_trainable(config: TrainConfig, weights: WeightPaths, frozen_dtype: tor
         llm.get_base_model().gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model = TrainableLamm(encoder, llm, tokenizer, modality=config.modality, vision_width=width,
                           num_tokens=config.num_vision_tokens)  # fmt: skip
+    model.length_groups = config.length_groups
     model.to(device)
     for name, param in model.named_parameters():
         trainable = is_trainable(name)

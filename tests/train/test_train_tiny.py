@@ -100,3 +100,23 @@ def test_lora_merge_is_idempotent(reference_run):
     assert torch.equal(layer.base_layer.weight, once) and not torch.equal(once, base)
     llm.unmerge_adapter()
     torch.testing.assert_close(layer.base_layer.weight, base, rtol=0, atol=1e-6)
+
+
+def test_length_groups_give_the_unsliced_gradients(models_root, meta, tmp_path):
+    # Four rows of different lengths in one micro batch, run whole and in three length-sorted slices (2, 1, 1 rows,
+    # each cut to its own longest row): the same first-step gradients up to float rounding. No dropout, whose
+    # masks are drawn per slice.
+    from lamm_bench.train.cli import run_train
+
+    grads = {}
+    for groups in (1, 3):
+        output = tmp_path / f"groups{groups}"
+        run_train("tiny", meta, output=output, max_steps=1, model_args=[f"models_root={models_root}"],
+                  overrides=[*tiny_lamm.train_settings(models_root), "micro_batch_size=4", "lora_dropout=0",
+                             f"length_groups={groups}", f"debug_grads={output / 'grads.pt'}"],
+                  progress=False)  # fmt: skip
+        grads[groups] = torch.load(output / "grads.pt", weights_only=True)
+    assert grads[1].keys() == grads[3].keys()
+    assert all(g.abs().max() > 0 for n, g in grads[1].items() if "lora_A" not in n)
+    for name, grad in grads[1].items():
+        torch.testing.assert_close(grads[3][name], grad, rtol=1e-5, atol=1e-6, msg=name)
