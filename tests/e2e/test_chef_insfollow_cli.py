@@ -83,3 +83,15 @@ def test_a_folder_without_a_run_is_one_line(insfollow_run, tmp_path):
     proc = run_cli("score", "--task", task, "--predictions", str(folder), "--json")
     assert proc.returncode == 2 and proc.stderr.strip() == (
         f"lamm-bench: error: {folder}: no answer file of run 'unnatural_0' (unnatural_0.json)")
+
+
+def test_a_second_run_gives_the_same_rows_and_numbers(insfollow_run, mini_root, tmp_path):
+    task = "chef-insfollow-mmbench"
+    proc = run_cli("run", "--model", "dummy", "--task", task, "--data-root", str(mini_root), "--out", str(tmp_path),
+                   "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    name = f"results/dummy/{task}"
+    assert (tmp_path / f"{name}.predictions.jsonl").read_bytes() == (insfollow_run / f"{name}.predictions.jsonl").read_bytes()
+    first, second = (json.loads((out / f"{name}.json").read_text()) for out in (insfollow_run, tmp_path))
+    assert (second["metrics"], second["primary"], second["task"]["fingerprint"]) == (
+        first["metrics"], first["primary"], first["task"]["fingerprint"])
