@@ -10,7 +10,8 @@ answer is the best-scoring letter (the first of equals); it is right when it is 
   :data:`CORRUPTION_RUNS` (:mod:`lamm_bench.pointcorrupt`, applied to the sampled points, seeded by ``--seed``) --
   with ids ``<run>/<id>``. Metrics: ``<run>/accuracy``; ``<run>/RRM`` and ``<run>/RR`` against the clean run, with
   the chance level ``acc_rand`` the mean of ``100 / options`` over the questions (ScanQA has 4-6 options); the
-  headline ``RRM``, the mean over the five corruptions (:mod:`lamm_bench.metrics.desiderata3d`).
+  headline ``RRM``, the mean over the five corruptions (:mod:`lamm_bench.metrics.desiderata3d`); the interval is the
+  clean run's accuracy's. ``score`` also takes a folder of ``<run>.json`` answer records.
 - ``calibration3d-scanqa``: one run; the prediction keeps every option's score, ``prob`` is the largest softmax of
   them, and ``ECE`` (a fraction, ChEF's 10 equal-count bins), the reliability bins, the Brier score and the accuracy
   are reported; ``ECE`` is the headline.
@@ -27,9 +28,9 @@ from lamm_bench.data import load_samples
 from lamm_bench.metrics.desiderata3d import CLEAN_RUN, calibration_metrics, chance_accuracy, robustness_metrics
 from lamm_bench.pointcloud import LAMM_NUM_POINTS
 from lamm_bench.records import MetaFile, PointCorruption, Request, Sample, SampleScore
-from lamm_bench.task import TaskSpec
+from lamm_bench.task import TaskSpec, mean_of
 
-from ._chef import chosen, option_index, ppl_request
+from ._chef import chosen, option_index, ppl_request, reference_metric
 from ._chef_options import letter_options
 from ._chef_prompts import VQA_TEMPLATES
 from ._lamm3d import POINT_EXTRA
@@ -51,8 +52,6 @@ CORRUPTION_RUNS: Mapping[str, PointCorruption | None] = {
 """Run -> its corruption and severity: jitter sigma 0.02 m; half the points dropped; a rotation about z by up to
 180 degrees either way; a quarter of the points removed in 8 local holes; colour offsets up to 40 of 255."""
 ROBUST_RUNS = tuple(CORRUPTION_RUNS)
-DIRECTIONS = {"RRM": "higher", "RR": "higher", "acc_rand": "higher"}
-"""``acc_rand`` is descriptive (the chance level); its direction is nominal."""
 
 
 def scanqa_options(sample: Sample) -> list[str]:
@@ -91,29 +90,39 @@ def read_robust_runs(root: Path) -> tuple[list[Sample], list[MetaFile]]:
     return runs, metas
 
 
-def aggregate_robust(scores: Sequence[SampleScore]) -> dict[str, float]:
-    """Each run's accuracy and each corruption's RRM and RR against the clean run (``robustness_metrics``)."""
+def robust_records_metrics(records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """The metrics over the answer records of every run (ids ``<run>/<id>``; ``answer``, ``gt_choice``,
+    ``gt_choices``): each run's accuracy and each corruption's RRM and RR against the clean run, with the chance level
+    of the clean run's questions (``robustness_metrics``)."""
     correct: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}
-    for score in scores:
-        run = score.parsed["run"]
-        correct.setdefault(run, []).append(score.values["correct"])
-        counts.setdefault(run, []).append(int(score.values["options"]))
+    for record in records:
+        run = str(record["id"]).split("/", 1)[0]
+        if run not in CORRUPTION_RUNS or "/" not in str(record["id"]):
+            raise ValueError(f"record id {record['id']!r} is not '<run>/<id>' of a run ({', '.join(ROBUST_RUNS)})")
+        options = letter_options(len(record["gt_choices"]))
+        correct.setdefault(run, []).append(float(record["answer"] == options[record["gt_choice"]]))
+        counts.setdefault(run, []).append(len(options))
     chance = chance_accuracy(counts.get(CLEAN_RUN) or [k for run in counts for k in counts[run]])
     return robustness_metrics(correct, ROBUST_RUNS, chance)
 
 
 def score_robust(sample: Sample, prediction: str) -> SampleScore:
-    """:func:`score_scanqa_choice`, with the sample's run in the record."""
+    """:func:`score_scanqa_choice`, the record with the sample's id; ``clean`` marks the clean run's questions (the
+    interval is the clean accuracy's: RRM is a mean of ratios, not a sum of terms)."""
     score = score_scanqa_choice(sample, prediction)
-    return dataclasses.replace(score, parsed={**score.parsed, "run": sample.target["run"]})
+    values = {**score.values, "clean": float(sample.target["run"] == CLEAN_RUN)}
+    return dataclasses.replace(score, values=values, parsed={"id": sample.id, **score.parsed})
 
+
+_ROBUST_AGGREGATE, _ROBUST_FILE = reference_metric(robust_records_metrics)
 
 ROBUST3D_SCANQA = TaskSpec(
     name="robust3d-scanqa", version="1", protocol="chef", modality="3d", meta_files=(META,),
     required_fields=SCANQA_CHEF.required_fields, system_message=VQA3D_SYS_CHEF, stages=(scanqa_choice,),
-    score_sample=score_robust, assemble=chosen, aggregate=aggregate_robust, reader=read_robust_runs,
-    answer_runs=ROBUST_RUNS, paper_metric=("RRM", "RRM"), metrics=DIRECTIONS,
+    score_sample=score_robust, assemble=chosen, aggregate=_ROBUST_AGGREGATE, answer_file=_ROBUST_FILE,
+    reader=read_robust_runs, answer_runs=ROBUST_RUNS, paper_metric=("RRM", "RRM"),
+    primary="clean/accuracy", primary_terms=lambda v: (100.0 * v["correct"] * v["clean"], v["clean"]),
     correct_option=option_index(_right_letter),
     extra={**POINT_EXTRA, "template": TEMPLATE, "corruptions": {
         run: dataclasses.asdict(c) for run, c in CORRUPTION_RUNS.items() if c is not None}},
@@ -129,7 +138,7 @@ def aggregate_calibration(scores: Sequence[SampleScore]) -> dict[str, float]:
     option scores counts with equal probabilities."""
     probs = [list(s.parsed["probs"]) for s in scores]
     truth = [int(s.parsed["gt_choice"]) for s in scores]
-    return calibration_metrics(probs, truth, [bool(s.values["correct"]) for s in scores])
+    return calibration_metrics(probs, truth, [s.values["correct"] for s in scores])
 
 
 def _answer_only(sample: Sample, responses: Mapping[str, str]) -> dict[str, Any]:
@@ -140,7 +149,8 @@ CALIBRATION3D_SCANQA = TaskSpec(
     name="calibration3d-scanqa", version="1", protocol="chef", modality="3d", meta_files=(META,),
     required_fields=SCANQA_CHEF.required_fields, system_message=VQA3D_SYS_CHEF, stages=(scanqa_choice,),
     score_sample=calibrated(score_scanqa_choice), assemble=_answer_only, assemble_scored=assemble_calibrated,
-    prediction_kind="mapping", aggregate=aggregate_calibration, paper_metric=("ECE", "ECE"),
+    prediction_kind="mapping", aggregate=aggregate_calibration, paper_metric=("ECE", "ECE"), primary="accuracy",
+    primary_terms=mean_of("correct"),
     correct_option=option_index(_right_letter), extra={**POINT_EXTRA, "template": TEMPLATE},
     description="3D calibration on ScanQA: the option letters by likelihood, ECE of the top softmax (10 equal bins)",
 )  # fmt: skip

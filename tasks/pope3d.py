@@ -130,13 +130,14 @@ def read_pope3d(root: Path) -> tuple[list[Sample], list[MetaFile]]:
     return samples, metas
 
 
-_AGGREGATE, _ = reference_metric(functools.partial(pope_runs_metrics, runs=RUNS))
+_AGGREGATE, _ANSWER_FILE = reference_metric(functools.partial(pope_runs_metrics, runs=RUNS))
 
 POPE3D_SCANNET = TaskSpec(
     name="pope3d-scannet", version="1", protocol="chef", modality="3d", meta_files=(META,), required_fields={},
     system_message=VQA3D_SYS_CHEF, stages=(with_points(ppl_stage(lambda s: s.query, lambda s: MME_OPTIONS,
                                                                  POPE_TEMPLATE)),),
-    score_sample=score_pope, assemble=chosen, aggregate=_AGGREGATE, reader=read_pope3d, answer_runs=RUNS,
+    score_sample=score_pope, assemble=chosen, aggregate=_AGGREGATE, answer_file=_ANSWER_FILE, reader=read_pope3d,
+    answer_runs=RUNS,
     primary_terms=lambda v: (v["correct"] / v["run_size"], 1.0 / v["run_size"]), paper_metric=("Accuracy", "Accuracy"),
     correct_option=option_index(lambda s, r: "No" if s.target["label"] == "no" else "Yes"),
     extra={**POINT_EXTRA, "question_seed": QUESTION_SEED, "per_scene": PER_SCENE, "question": QUESTION},

@@ -76,6 +76,9 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "F1 score": True,
     "Yes ratio": True,  # POPE's share of yes answers: descriptive (0.5 on its balanced splits), direction nominal
     "RIAM": True,  # ICL (lamm_bench.metrics.chef_icl): relative in-context accuracy, 50 = no change from 0 shots
+    "RRM": True,  # robustness (ChEF's eval_robust.py; lamm_bench.metrics.desiderata3d): skill above chance kept, percent
+    "RR": True,  # robustness: corrupted accuracy over clean accuracy, percent
+    "acc_rand": True,  # the chance accuracy RRM is measured against: descriptive, its direction nominal
     # instruction following (lamm_bench.metrics.chef_insfollow): a run's Instruct_Follow (<run>/Acc) and match ratio
     # against the origin run (<run>/MR), and the driver's averages over the mapping types; percent
     "Acc": True,

@@ -68,18 +68,19 @@ def robustness_metrics(correct: Mapping[str, Sequence[float]], runs: Sequence[st
     return out
 
 
-def calibration_metrics(probs: Sequence[Sequence[float]], truth: Sequence[int], correct: Sequence[bool]) -> dict[str, float]:
+def calibration_metrics(probs: Sequence[Sequence[float]], truth: Sequence[int], correct: Sequence[float]) -> dict[str, float]:
     """The answers' accuracy, ECE of the top probability over ChEF's equal-count bins, the reliability bins and the
     Brier score.
 
     Args:
         probs: Each item's probabilities over its options (a softmax of the option scores); ``prob`` is the largest.
         truth: Each item's right option (an index), for the Brier score.
-        correct: Whether each item's answer is right (the chosen option: the most probable, the first of equals).
+        correct: Whether each item's answer is right, 1 or 0 (the chosen option: the most probable, the first of
+            equals).
 
     Returns:
         ``accuracy`` (percent), ``ECE`` (a fraction), ``Acc_bins@i`` / ``Prob_bins@i``, ``brier``.
     """
-    items = [(float(max(p)), int(c)) for p, c in zip(probs, correct)]
+    items = [(float(max(p)), float(c)) for p, c in zip(probs, correct)]
     accuracy = 100.0 * sum(c for _, c in items) / len(items) if items else 0.0
     return {"accuracy": accuracy, **calibration_bins(items), "brier": brier_score(probs, truth)}
