@@ -31,7 +31,9 @@ from pathlib import Path
 from lamm_bench.chef_mmbench import OPTION_COLUMNS
 from lamm_bench.data import load_samples
 from lamm_bench.errors import UserError
-from lamm_bench.metrics.chef_insfollow import INSFOLLOW_RUNS, RUN_WEIGHTS, insfollow_runs_metrics, instruct_follow, item_key
+from lamm_bench.metrics.chef_insfollow import (
+    INSFOLLOW_RUNS, RUN_WEIGHTS, insfollow_runs_metrics, instruct_follow, item_key,
+)  # fmt: skip
 from lamm_bench.records import MetaFile, Sample, SampleScore
 from lamm_bench.task import TaskSpec
 
@@ -105,7 +107,8 @@ def _runs_reader(base: TaskSpec, options: Callable[[Sample], Sequence[str]]):
     return read
 
 
-def _scorer(gt_choice: Callable[[Sample], int], choices: Callable[[Sample], list]) -> Callable[[Sample, str], SampleScore]:
+def _scorer(gt_choice: Callable[[Sample], int],
+            choices: Callable[[Sample], list]) -> Callable[[Sample, str], SampleScore]:  # fmt: skip
     """A ``score_sample``: ChEF's answer record of the run (``options`` the run's labels), ``correct`` its
     ``Instruct_Follow`` for the first record of a question (0 for the others, which ChEF does not count)."""
 
@@ -154,8 +157,8 @@ CHEF_INSFOLLOW_SCIENCEQA = _insfollow(
 CHEF_INSFOLLOW_MMBENCH = _insfollow(
     CHEF_MMBENCH, "chef-insfollow-mmbench", lambda s: mmbench_question(_mmbench_row(s)),
     lambda s: [f"({c}" for c in OPTION_COLUMNS if s.target.get(c) is not None],
-    lambda s: "ABCDE".index(s.target["answer"]), lambda s: [s.target[c] for c in OPTION_COLUMNS if s.target.get(c) is not None],
-    VQA_TEMPLATES[1],
+    lambda s: "ABCDE".index(s.target["answer"]),
+    lambda s: [s.target[c] for c in OPTION_COLUMNS if s.target.get(c) is not None], VQA_TEMPLATES[1],
     "Insfollow/MMBench.yaml: pool 0 (prompt_assigned_ids ignored), template 1, CoT; the origin run and six mappings",
     "ChEF instruction following on MMBench (dev): the option letters mapped to other labels, match ratio (weighted)",
 )  # fmt: skip

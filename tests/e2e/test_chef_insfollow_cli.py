@@ -49,11 +49,14 @@ def test_the_match_ratio_compares_each_runs_chosen_place_with_the_origin_runs(in
     for run in INSFOLLOW_RUNS[1:]:
         same = [_chosen_index(by_run[run][k]) == _chosen_index(by_run["origin"][k]) for k in questions.values()]
         assert metrics[f"{run}/MR"] == pytest.approx(100 * sum(same) / len(same))
-        assert by_run[run][0]["parsed"]["options"] == [r["options"] for r in by_run[run][0]["requests"] if "options" in r][0]
-    mr = {kind: [metrics[f"{r}/MR"] for r in INSFOLLOW_RUNS if r.startswith(kind)] for kind in ("natural", "neutral", "unnatural")}
+        (choice,) = [r for r in by_run[run][0]["requests"] if "options" in r]
+        assert by_run[run][0]["parsed"]["options"] == choice["options"]
+    mr = {kind: [metrics[f"{r}/MR"] for r in INSFOLLOW_RUNS if r.startswith(kind)]
+          for kind in ("natural", "neutral", "unnatural")}  # fmt: skip
     assert metrics["weighted_avg_MR"] == pytest.approx(sum(sum(v) / len(v) for v in mr.values()) / 3)
     result = json.loads((insfollow_run / f"results/dummy/{task}.json").read_text())
-    assert (result["paper_metric"]["name"], result["paper_metric"]["value"]) == ("weighted_avg_MR", metrics["weighted_avg_MR"])
+    headline = (result["paper_metric"]["name"], result["paper_metric"]["value"])
+    assert headline == ("weighted_avg_MR", metrics["weighted_avg_MR"])
 
 
 def _answer_folder(out: Path, task: str, folder: Path, runs=INSFOLLOW_RUNS) -> Path:
@@ -91,7 +94,8 @@ def test_a_second_run_gives_the_same_rows_and_numbers(insfollow_run, mini_root, 
                    "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     name = f"results/dummy/{task}"
-    assert (tmp_path / f"{name}.predictions.jsonl").read_bytes() == (insfollow_run / f"{name}.predictions.jsonl").read_bytes()
+    rows = [(out / f"{name}.predictions.jsonl").read_bytes() for out in (insfollow_run, tmp_path)]
+    assert rows[0] == rows[1]
     first, second = (json.loads((out / f"{name}.json").read_text()) for out in (insfollow_run, tmp_path))
     assert (second["metrics"], second["primary"], second["task"]["fingerprint"]) == (
         first["metrics"], first["primary"], first["task"]["fingerprint"])

@@ -123,7 +123,8 @@ def test_a_missing_run_is_left_out_of_the_averages():
     metrics = insfollow_runs_metrics(_records(runs))
     assert "natural_2/MR" not in metrics and "neutral_1/Acc" not in metrics
     natural = (REFERENCE["natural_0/MR"] + REFERENCE["natural_1/MR"]) / 2
-    assert metrics["weighted_avg_MR"] == pytest.approx((natural + REFERENCE["neutral_0/MR"] + REFERENCE["unnatural_0/MR"]) / 3)
+    expected = (natural + REFERENCE["neutral_0/MR"] + REFERENCE["unnatural_0/MR"]) / 3
+    assert metrics["weighted_avg_MR"] == pytest.approx(expected)
     without_origin = insfollow_runs_metrics(_records({"natural_0": runs["natural_0"]}))
     assert without_origin == {"natural_0/Acc": REFERENCE["natural_0/Acc"], "weighted_avg_MR": 0.0,
                               "weighted_avg_Acc": REFERENCE["natural_0/Acc"]}  # fmt: skip

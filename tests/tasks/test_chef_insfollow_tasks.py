@@ -21,16 +21,42 @@ from lamm_bench.tasks.chef_insfollow import CHEF_INSFOLLOW_MMBENCH, CHEF_INSFOLL
 
 QUESTIONS = {
     "scienceqa": "Question: Which organelle is shown? Options: (A) nucleus (B) ribosome (C) vacuole\n\n",
-    "mmbench": "Two shapes are shown. Which shape is red? There are several options:\n(A) circle\n(B) square\n(C) star\n",
+    "mmbench": (
+        "Two shapes are shown. Which shape is red? There are several options:\n(A) circle\n(B) square\n(C) star\n"
+    ),
 }
 MAP_TEXT = {
     "origin": "",
-    "natural_0": 'If the answer is "(A)", you need to output "1". If the answer is "(B)", you need to output "2". If the answer is "(C)", you need to output "3". ',
-    "natural_1": 'If the answer is "(A)", you need to output "I". If the answer is "(B)", you need to output "II". If the answer is "(C)", you need to output "III". ',
-    "natural_2": 'If the answer is "(A)", you need to output "first". If the answer is "(B)", you need to output "second". If the answer is "(C)", you need to output "third". ',
-    "neutral_0": 'If the answer is "(A)", you need to output "Smith". If the answer is "(B)", you need to output "Johnson". If the answer is "(C)", you need to output "Williams". ',
-    "neutral_1": 'If the answer is "(A)", you need to output "foo". If the answer is "(B)", you need to output "dog". If the answer is "(C)", you need to output "hip". ',
-    "unnatural_0": 'If the answer is "(A)", you need to output "(B". If the answer is "(B)", you need to output "(C". If the answer is "(C)", you need to output "(A". ',
+    "natural_0": (
+        'If the answer is "(A)", you need to output "1". '
+        'If the answer is "(B)", you need to output "2". '
+        'If the answer is "(C)", you need to output "3". '
+    ),
+    "natural_1": (
+        'If the answer is "(A)", you need to output "I". '
+        'If the answer is "(B)", you need to output "II". '
+        'If the answer is "(C)", you need to output "III". '
+    ),
+    "natural_2": (
+        'If the answer is "(A)", you need to output "first". '
+        'If the answer is "(B)", you need to output "second". '
+        'If the answer is "(C)", you need to output "third". '
+    ),
+    "neutral_0": (
+        'If the answer is "(A)", you need to output "Smith". '
+        'If the answer is "(B)", you need to output "Johnson". '
+        'If the answer is "(C)", you need to output "Williams". '
+    ),
+    "neutral_1": (
+        'If the answer is "(A)", you need to output "foo". '
+        'If the answer is "(B)", you need to output "dog". '
+        'If the answer is "(C)", you need to output "hip". '
+    ),
+    "unnatural_0": (
+        'If the answer is "(A)", you need to output "(B". '
+        'If the answer is "(B)", you need to output "(C". '
+        'If the answer is "(C)", you need to output "(A". '
+    ),
 }  # fmt: skip
 OPTIONS = {
     "origin": ["(A", "(B", "(C"], "natural_0": ["1", "2", "3"], "natural_1": ["I", "II", "III"],
@@ -53,7 +79,9 @@ def root(tmp_path_factory) -> Path:
     (root / "2D_Benchmark/sqaimage_images/7.png").write_bytes(png())
     meta.write_text(json.dumps([{
         "id": 7, "image": "sqaimage_images/7.png", "gt_choice": 2, "gt_choices": ["nucleus", "ribosome", "vacuole"],
-        "query": "Which organelle is shown? Context: A picture of a cell.\nOptions: (A) nucleus (B) ribosome (C) vacuole\n",
+        "query": (
+            "Which organelle is shown? Context: A picture of a cell.\nOptions: (A) nucleus (B) ribosome (C) vacuole\n"
+        ),
     }]))  # fmt: skip
     tsv = root / "MMBench/mmbench_dev_20230712.tsv"
     tsv.parent.mkdir()
@@ -70,7 +98,8 @@ def test_each_runs_question_and_options_are_chefs(root, dataset):
     samples, _ = spec.reader(root)
     chef_id, gt_choice, gt_answers = REFERENCE[dataset]
     assert [s.id for s in samples] == [f"{run}/{chef_id}" for run in INSFOLLOW_RUNS]
-    query, template = "The answer is", {"scienceqa": "The answer is {}", "mmbench": "The correct option for the question is {}"}
+    query = "The answer is"
+    template = {"scienceqa": "The answer is {}", "mmbench": "The correct option for the question is {}"}
     for run, sample in zip(INSFOLLOW_RUNS, samples):
         question = QUESTIONS[dataset] + MAP_TEXT[run]
         (cot,) = spec.stages[0](sample, {}, 0)
