@@ -73,7 +73,7 @@ def _record(sample: Sample, prediction: str) -> dict:
 def score_scienceqa(sample: Sample, prediction: str) -> SampleScore:
     """ChEF's ``VQA`` answer record of the sample's run; ``correct`` its ``ACC`` share."""
     record = _record(sample, prediction)
-    return metric_score(record, {"correct": vqa_metrics([record])["ACC"] / 100})
+    return metric_score(record, {"correct": vqa_metrics([record])["ACC"] / 100, "origin": _origin(sample)})
 
 
 def score_mmbench(sample: Sample, prediction: str) -> SampleScore:
@@ -81,7 +81,13 @@ def score_mmbench(sample: Sample, prediction: str) -> SampleScore:
     questions)."""
     record = _record(sample, prediction)
     vanilla = int(sample.target["index"]) < 1_000_000
-    return metric_score(record, {"correct": vqa_metrics([record])["ACC"] / 100 if vanilla else 0.0})
+    return metric_score(record, {"correct": vqa_metrics([record])["ACC"] / 100 if vanilla else 0.0,
+                                 "vanilla": float(vanilla), "origin": _origin(sample)})  # fmt: skip
+
+
+def _origin(sample: Sample) -> float:
+    """1 in the clean run (the bootstrap's terms read it: the interval is the clean run's accuracy's)."""
+    return float(sample.target["run"] == "origin")
 
 
 def _metric(run_metric, acc_random: float):
@@ -92,7 +98,7 @@ def _metric(run_metric, acc_random: float):
 
 
 def _robust(name: str, meta_files: tuple[str, ...], reader, query: str, template: str, score, run_metric,
-            dataset: str, recipe: str, description: str) -> TaskSpec:  # fmt: skip
+            dataset: str, accuracy: str, terms, recipe: str, description: str) -> TaskSpec:  # fmt: skip
     aggregate, answer_file = reference_metric(_metric(run_metric, RANDOM_ACCURACY[dataset]))
     return TaskSpec(
         name=name, version="1", protocol="chef", modality="2d", meta_files=meta_files, required_fields={},
@@ -100,7 +106,8 @@ def _robust(name: str, meta_files: tuple[str, ...], reader, query: str, template
         stages=cot_ppl_stages(lambda s: s.target["question"], query,
                               lambda s: letter_options(len(s.target["gt_choices"])), template),
         score_sample=score, assemble=chosen, aggregate=aggregate, answer_file=answer_file, answer_runs=ROBUST_RUNS,
-        paper_metric=("RRM", "ictc/RRM"), metrics={"RRM": "higher", "RR": "higher"},
+        paper_metric=("RRM", "ictc/RRM"), primary=f"origin/{accuracy}",
+        primary_terms=terms,
         correct_option=option_index(lambda s, r: r.options[s.target["gt_choice"]]),
         extra={"recipe": recipe, "random_accuracy": RANDOM_ACCURACY[dataset],
                "corruptions": "ChEF's precomputed files when present, else generated (lamm_bench.corruptions)"},
@@ -110,12 +117,14 @@ def _robust(name: str, meta_files: tuple[str, ...], reader, query: str, template
 
 CHEF_ROBUST_SCIENCEQA = _robust(
     "chef-robust-scienceqa", (SQA_META, data.SQA_C_FILE), read_scienceqa_runs, VQA_QUERIES[0], VQA_TEMPLATES[0],
-    score_scienceqa, vqa_metrics, "ScienceQA", "Robust/ScienceQA.yaml (pool 0, template 0, CoT)",
+    score_scienceqa, vqa_metrics, "ScienceQA", "ACC", lambda v: (100 * v["correct"] * v["origin"], v["origin"]),
+    "Robust/ScienceQA.yaml (pool 0, template 0, CoT)",
     "ChEF robustness on ScienceQA: clean, image-, text- and both-corrupted runs by likelihood, RRM of ictc",
 )  # fmt: skip
 CHEF_ROBUST_MMBENCH = _robust(
     "chef-robust-mmbench", (MMBENCH_FILE, data.MMBENCH_C_FILE), read_mmbench_runs, VQA_QUERIES[1], VQA_TEMPLATES[1],
-    score_mmbench, mmbench_metrics, "MMBench", "Robust/MMBench.yaml (pool 1, template 1, CoT)",
+    score_mmbench, mmbench_metrics, "MMBench", "vanilla_acc",
+    lambda v: (100 * v["correct"] * v["origin"], v["vanilla"] * v["origin"]), "Robust/MMBench.yaml (pool 1, template 1, CoT)",
     "ChEF robustness on MMBench (dev): clean, image-, text- and both-corrupted runs by likelihood, RRM of ictc",
 )  # fmt: skip
 
