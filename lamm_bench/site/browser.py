@@ -8,7 +8,9 @@ message once per page, by index; the reasoning taken out of an answer, folded, w
 it), the output the parser read, what it extracted, its per-sample score, its pictures
 and, where its task declares one (``TaskSpec.overlay``, recorded in the row), the boxes and points to draw (2D) or
 list side by side (3D); rows written before overlays were recorded show none. A result with reliability bins
-(calibration) shows its reliability diagram in the header (:mod:`lamm_bench.site.reliability`).
+(calibration) shows its reliability diagram in the header (:mod:`lamm_bench.site.reliability`); a corrupted
+sample of a robustness run shows its clean and corrupted input side by side, the questions' changed words marked
+(:mod:`lamm_bench.site.robust`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from lamm_bench.files import atomic_write_text
 from lamm_bench.rows import Overlay, PredictionRow
 from lamm_bench.site.media import MediaMaker
 from lamm_bench.site.reliability import reliability_html
+from lamm_bench.site.robust import robust_view
 
 CHUNK = 50
 """Samples per data chunk (and per browser page)."""
@@ -69,8 +72,10 @@ def drawing(overlay: Overlay | None, modality: str) -> tuple[str, dict[str, list
 
 
 def sample_record(index: int, row: PredictionRow, maker: MediaMaker, higher: bool, modality: str,
-                  systems: dict[str, int]) -> tuple[dict[str, Any], int]:  # fmt: skip
-    """One sample as the page shows it, and its flags."""
+                  systems: dict[str, int], settings: Mapping[str, Any] | None = None,
+                  seed: Any = 0) -> tuple[dict[str, Any], int]:  # fmt: skip
+    """One sample as the page shows it, and its flags (``settings`` and ``seed``: the result's, for a robustness
+    row's clean and corrupted point clouds)."""
     requests = []
     for request in row.requests:
         shown = {k: v for k, v in request.to_json().items() if k != "system"}
@@ -87,6 +92,9 @@ def sample_record(index: int, row: PredictionRow, maker: MediaMaker, higher: boo
     drawn = drawing(row.overlay, modality)
     if drawn:
         record[drawn[0]] = drawn[1]
+    robust = robust_view(row, maker, settings or {}, seed)
+    if robust:
+        record["robust"] = robust
     return record, flags
 
 
@@ -101,7 +109,8 @@ def write_task_pages(folder: Path, result: Any, rows: Sequence[PredictionRow], m
     for start in range(0, len(rows), CHUNK):
         records = []
         for index in range(start, min(start + CHUNK, len(rows))):
-            record, flag = sample_record(index, rows[index], maker, higher, result.task.modality, systems)
+            record, flag = sample_record(index, rows[index], maker, higher, result.task.modality, systems,
+                                         result.task.settings, result.seed)  # fmt: skip
             records.append(record)
             flags.append(str(flag))
         text = f"lammChunk({start // CHUNK},{script_json(records)});\n"

@@ -5,13 +5,16 @@ pictures are made from the data root when one is given and kept under ``predicti
 folder, so the site is self-contained and a committed leaderboard opens from the repository. A picture's file name
 is a hash of its relative path, and ``index.json`` beside them records each source's size (needed to place
 keypoints given in pixels): a later render without the data root reuses them. Same source, same bytes: the
-encoders are deterministic and write no metadata.
+encoders are deterministic and write no metadata. A robustness run's clouds are drawn as the model was given them
+(:meth:`MediaMaker.model_input_view`: the seeded sample of ``num_points`` points, clean or corrupted), the file
+name a hash of the path, the point count, the seed and the corruption.
 
 The index is a cache, read back as input (:func:`read_media_index`): one that is torn, corrupt or not of the shape
 written here is dropped with a warning and rebuilt, never an error; it is written atomically. A media path comes
-from a predictions row, whose reader refused absolute paths and ``..``; a path that still leads out of the data root
-(through a symbolic link inside it) is not drawn, with one warning (:meth:`MediaMaker.finish`), so a row cannot put
-a picture of a file outside the data root into the site.
+from a predictions row, whose reader refused absolute paths and ``..`` (the clean image a robustness row names in
+its ``target`` is checked the same way before it gets here, :mod:`lamm_bench.site.robust`); a path that still
+leads out of the data root (through a symbolic link inside it) is not drawn, with one warning
+(:meth:`MediaMaker.finish`), so a row cannot put a picture of a file outside the data root into the site.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lamm_bench.errors import UserError, one_line
 from lamm_bench.files import atomic_write_text
 from lamm_bench.jsoncheck import load_json
+from lamm_bench.records import PointCorruption
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,25 @@ class MediaMaker:
         its source is available."""
         is_cloud = relative.endswith(".npy")
         name = hashlib.sha256(relative.encode()).hexdigest()[:20] + (".png" if is_cloud else ".jpg")
+        return self._made(name, relative, cloud_view if is_cloud else thumbnail)
+
+    def model_input_view(self, relative: str, *, num_points: int, seed: int,
+                         corruption: PointCorruption | None) -> dict[str, Any] | None:  # fmt: skip
+        """A top-down view of a point cloud as a model was given it: the ``num_points`` points drawn with ``seed``
+        and then, when given, the ``corruption`` applied with the same seed (``lamm_bench.media.Media.point_cloud``'s
+        input, the robustness runs' clean and corrupted clouds); as :meth:`picture` otherwise."""
+        shown = None if corruption is None else [corruption.kind, corruption.severity]
+        key = json.dumps([relative, num_points, seed, shown])
+        name = hashlib.sha256(key.encode()).hexdigest()[:20] + ".png"
+
+        def draw(source: Path, target: Path) -> list[int]:
+            return cloud_view(source, target, model_input(source, num_points, seed, corruption))
+
+        return self._made(name, relative, draw)
+
+    def _made(self, name: str, relative: str, draw: Callable[[Path, Path], list[int]]) -> dict[str, Any] | None:
+        """The picture ``name`` of the media path ``relative``, drawn by ``draw(source, target)`` unless it is
+        already there."""
         target = self.media_dir / name
         if not (target.is_file() and name in self.sizes):
             source = self.data_root / relative if self.data_root is not None else None
@@ -86,7 +110,7 @@ class MediaMaker:
                 self.outside.append(relative)
                 return None
             try:
-                self.sizes[name] = cloud_view(source, target) if is_cloud else thumbnail(source, target)
+                self.sizes[name] = draw(source, target)
             except Exception as exc:  # a bad media file must not stop the leaderboard; the page says so
                 log.warning("cannot draw %s: %s", source, exc)
                 return None
@@ -125,13 +149,23 @@ def thumbnail(source: Path, target: Path) -> list[int]:
     return size
 
 
-def cloud_view(source: Path, target: Path) -> list[int]:
+def model_input(source: Path, num_points: int, seed: int, corruption: PointCorruption | None):
+    """The points a model was given from a cloud's file (validated as the runner's reader does)."""
+    from lamm_bench.pointcloud import read_point_cloud, sample_point_cloud
+    from lamm_bench.pointcorrupt import apply_corruption
+
+    sampled = sample_point_cloud(read_point_cloud(source), num_points=num_points, seed=seed, path=source)
+    return sampled if corruption is None else apply_corruption(sampled, corruption, seed=seed, scene=source.name)
+
+
+def cloud_view(source: Path, target: Path, points: Any = None) -> list[int]:
     """Write a top-down view of a point cloud (x right, y up; the highest point of each pixel wins, in the cloud's
-    colour when it has RGB columns, else shaded by height); returns the view's [width, height]."""
+    colour when it has RGB columns, else shaded by height) -- the file's points, or ``points`` when given (an
+    ``[N, C]`` array made from it); returns the view's [width, height]."""
     import numpy as np
     from PIL import Image
 
-    points = np.load(source, mmap_mode="r")
+    points = np.load(source, mmap_mode="r") if points is None else points
     points = np.asarray(points[:: max(1, -(-len(points) // MAX_POINTS))], dtype=np.float64)
     xyz = points[:, :3]
     if points.shape[1] >= 6:
