@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 MINI_NAME = "lamm-mini"
-MINI_VERSION = "4"
+MINI_VERSION = "5"
 """Bumped whenever a mini source changes what it writes."""
 
 Split = Literal["test", "train"]

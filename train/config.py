@@ -180,7 +180,7 @@ def warmup_steps(config: TrainConfig, steps: int) -> int:
 _PAPER = TrainConfig()
 _TINY = dataclasses.replace(
     _PAPER, llm_name="tiny-llama", clip_model="LammBuiltin-ViT-28", num_vision_tokens=64, lora_r=32, lora_alpha=64,
-    global_batch_size=16, micro_batch_size=16, max_steps=200, lr=5e-3, min_warmup_steps=4, warmup_type="linear",
+    global_batch_size=16, micro_batch_size=16, length_groups=4, max_steps=200, lr=5e-3, min_warmup_steps=4, warmup_type="linear",
     lora_dropout=0.0, use_system=False, precision="fp32", save_every=0, save_dtype="float32", log_every=5,
     num_workers=0,
 )  # fmt: skip
@@ -189,10 +189,12 @@ instruction records; 80 s on two cores); ``use_system=False`` because the tiny c
 prompt's system message in the question (``lamm_bench.demo.tiny_data``). No LoRA dropout: a run this short
 underfits rather than overfits, and on the CPU the four dropout masks per layer cost a fifth of every step (measured:
 200 steps in 80 s without, 100 s with). At 100 steps the model had not yet told counting from captioning (it
-answered every FSC147 question ``A``)."""
-_TINY_3D = dataclasses.replace(_TINY, modality="point_cloud", global_batch_size=8, micro_batch_size=8, max_steps=40,
-                              num_points=4096)  # fmt: skip
-"""lamm-mini's scenes hold 1,800-3,000 points, so 4,096 samples keep every point (40,000 would repeat each ~15x)."""
+answered every FSC147 question ``A``). Four length slices per micro batch: 90% of the tokens the LLM sees are real
+rather than 67%, 18% less time per step (measured side by side, 35 steps), the same loss to 7 digits."""
+_TINY_3D = dataclasses.replace(_TINY, modality="point_cloud", global_batch_size=8, micro_batch_size=8, length_groups=2,
+                              max_steps=40, num_points=4096)  # fmt: skip
+"""lamm-mini's scenes hold 1,800-3,000 points, so 4,096 samples keep every point (40,000 would repeat each ~15x).
+Two length slices per micro batch of 8 (23% less time per step than one, measured side by side; four: 17%)."""
 
 PRESETS: dict[str, TrainConfig] = {
     "lamm-7b": dataclasses.replace(_PAPER, llm_name="vicuna-7b-v0"),
