@@ -146,3 +146,19 @@ def test_3d_greedy_answers_are_the_same_with_either_cache(root, tmp_path):
                 for i, (text, n) in enumerate([("Describe the scene.", 8), ("How many chairs are there?", 3)])]  # fmt: skip
     static, dynamic = _both(adapter3d, requests)
     assert static == dynamic and [n for _, n in static] == [8, 3]
+
+
+def test_static_cache_attention_reads_only_the_written_slots(adapter, images):
+    # The cache holds the whole budget, but each step's attention gets the slots written so far and a mask that long.
+    model = adapter.model
+    requests = [_gen("What is in the image?", images[0], max_new_tokens=30)]
+    layouts = adapter.generation_layouts(requests)
+    embeds, mask, positions = model.embed(layouts, adapter._visual(requests, "center_crop"), left_pad=True)
+    cache = model.static_cache(embeds.shape[1] + 30)
+    model.forward_logits(embeds, mask, positions, past=cache, keep=1)
+    layer, width = cache.layers[0], embeds.shape[1]
+    assert layer.keys.shape[2] == width + 30  # allocated for the budget
+    assert layer.get_mask_sizes(1) == (width + 1, 0)
+    step = torch.zeros_like(layer.keys[:, :, :1])
+    keys, values = layer.update(step, step)
+    assert keys.shape[2] == values.shape[2] == width + 1
