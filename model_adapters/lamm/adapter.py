@@ -105,8 +105,11 @@ class LammAdapter(Adapter):
         from lamm_bench.model_adapters.lamm.vision import image_transform, open_image
 
         to_tensor = image_transform(transform)
-        pixels = torch.stack([to_tensor(open_image(request.images, media)) for request in requests])
-        return model.encode_pixels(pixels)
+        pixels: dict[tuple[str, ...], torch.Tensor] = {}  # a batch often asks about one image several times (LSP)
+        for request in requests:
+            if request.images not in pixels:
+                pixels[request.images] = to_tensor(open_image(request.images, media))
+        return model.encode_pixels(torch.stack([pixels[request.images] for request in requests]))
 
     def style(self, request: Request) -> str:
         """The prompt layout for a request: the configured one, or (``auto``) the request's protocol."""
