@@ -27,6 +27,7 @@ def evaluate(
     data_root: str | os.PathLike | None = None,
     out_dir: str | os.PathLike = "leaderboard",
     limit: int | None = None,
+    task_limits: Mapping[str, int] | None = None,
     batch_size: int | str = 8,
     seed: int = 0,
     model_args: Mapping[str, str] | None = None,
@@ -49,7 +50,8 @@ def evaluate(
         tasks: task or group names (``"scienceqa"``, ``["lamm2d"]``).
         data_root: the LAMM_Dataset folder (default ``$LAMM_BENCH_DATA``).
         out_dir: where ``results/`` and the resumable ``store/`` go.
-        limit: evaluate only the first N samples of each task.
+        limit: evaluate only the first N samples of each task (of each run, in a task of several runs).
+        task_limits: task or group name -> N, for those tasks instead of ``limit`` (``--limit chef-desiderata=5``).
         batch_size: requests per adapter call, or ``"auto"``: start at 64 and halve on GPU out-of-memory (the
             size that fitted is recorded in the result's ``throughput.batch_size``).
         seed: seeds Python/NumPy/torch, sampling adapters and the bootstrap.
@@ -70,6 +72,7 @@ def evaluate(
     """
     return evaluate_models(
         [model], tasks, model_args=model_args, name=name, data_root=data_root, out_dir=out_dir, limit=limit,
+        task_limits=task_limits,
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
         choice_scoring=choice_scoring, strip_reasoning=strip_reasoning, reasoning_tags=reasoning_tags,
     )  # fmt: skip
@@ -87,14 +90,15 @@ def evaluate_models(
 
     Args:
         models, tasks, model_args, name: as :func:`evaluate`'s ``model`` (each), ``tasks``, ``model_args``, ``name``.
-        options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``batch_size``, ``seed``,
+        options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``task_limits``,
+            ``batch_size``, ``seed``,
             ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``, ``strip_reasoning``,
             ``reasoning_tags``), with its defaults.
     """
     settings = _settings(**options)
     if name is not None and len(models) > 1:
         raise UserError("--name can only be used with a single --model")
-    planned = [_model(model, name, model_args or {}) for model in models]
+    planned = [_model(model, name, args) for model, args in zip(models, _scoped_args(models, model_args or {}))]
     folders = ["store", *(["results"] if settings.write else [])]
     check_output_folder(settings.out_dir, [*folders, *(f"{f}/{info.name}" for _, info in planned for f in folders)])
     prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
@@ -117,7 +121,8 @@ def evaluate_models(
 
 
 def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.PathLike = "leaderboard",
-              limit: int | None = None, batch_size: int | str = 8, seed: int = 0, write: bool = True,
+              limit: int | None = None, task_limits: Mapping[str, int] | None = None, batch_size: int | str = 8,
+              seed: int = 0, write: bool = True,
               progress: ProgressHook | None = None, decoding: str = "greedy", prefetch: bool = True,
               choice_scoring: str = "shared", strip_reasoning: bool = True,
               reasoning_tags: str | Sequence[str] = DEFAULT_TAGS) -> RunSettings:  # fmt: skip
@@ -133,11 +138,32 @@ def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.P
     tags = parse_tags(reasoning_tags)
     if limit is not None:
         check_int_range(limit, "--limit", 1)
+    for what, n in (task_limits or {}).items():
+        check_int_range(n, f"--limit {what}=N", 1)
     return RunSettings(
         data_root=resolve_data_root(data_root), out_dir=Path(out_dir), limit=limit,
+        task_limits=tuple(sorted((task_limits or {}).items())),
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
         choice_scoring=choice_scoring, reasoning_tags=tags if strip_reasoning else None,  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _scoped_args(models: Sequence[str | Adapter], model_args: Mapping[str, str]) -> list[dict[str, str]]:
+    """Each model's arguments: every plain ``KEY`` goes to every model, a ``MODEL:KEY`` to the model named ``MODEL``
+    only (``--model lamm-tiny,dummy --model-arg lamm-tiny:data_root=DIR``).
+
+    Raises:
+        UserError: A ``MODEL:`` that names none of the models.
+    """
+    names = [model if isinstance(model, str) else None for model in models]
+    for key in model_args:
+        scope, sep, _ = key.rpartition(":")
+        if sep and scope not in names:
+            known = ", ".join(n for n in names if n)
+            raise UserError(f"--model-arg {key}=...: {scope!r} is not one of the models ({known})")
+    shared = {k: v for k, v in model_args.items() if ":" not in k}
+    return [{**shared, **{k.rpartition(":")[2]: v for k, v in model_args.items() if k.rpartition(":")[0] == name}}
+            if name else shared for name in names]  # fmt: skip
 
 
 def _model(model: str | Adapter, name: str | None, model_args: Mapping[str, str]) -> tuple[Adapter, ModelInfo]:

@@ -29,6 +29,21 @@ def _split(values: list[str]) -> list[str]:
     return [part for value in values for part in value.split(",") if part]
 
 
+def _limits(values: list[str]) -> tuple[int | None, dict[str, int]]:
+    """``--limit`` values: ``N`` for every task, ``NAME=N`` for a task or group (the runner checks the names)."""
+    every: int | None = None
+    named: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.rpartition("=")
+        if not count.strip().isdigit() or (sep and not name):
+            raise UserError(f"--limit expects N or NAME=N (N a positive integer), got {value!r}")
+        if sep:
+            named[name] = int(count)
+        else:
+            every = int(count)
+    return every, named
+
+
 def _model_args(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
@@ -45,10 +60,13 @@ def run(
     task: Annotated[list[str], typer.Option("--task", help="Task or group name(s), comma-separated.")],
     data_root: DataRoot = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder (results/ and store/).")] = Path("leaderboard"),
-    limit: Annotated[Optional[int], typer.Option(help="Only the first N samples of each task.")] = None,
+    limit: Annotated[list[str], typer.Option(help=(
+        "Only the first N samples of each task (of each run, for a task of several runs); NAME=N for one task or "
+        "group only (repeatable)."))] = [],
     batch_size: Annotated[str, typer.Option("--batch-size", help="Requests per model call, or auto (halve on GPU OOM).")] = "8",
     seed: Annotated[int, typer.Option(help="Seed for everything random.")] = 0,
-    model_arg: Annotated[list[str], typer.Option("--model-arg", help="Adapter argument KEY=VALUE (repeatable).")] = [],
+    model_arg: Annotated[list[str], typer.Option("--model-arg", help=(
+        "Adapter argument KEY=VALUE (repeatable); MODEL:KEY=VALUE for one of the models only."))] = [],
     name: Annotated[Optional[str], typer.Option(help="Model name in results (default: the card name).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     decoding: Annotated[str, typer.Option(help="greedy, or paper: the paper-era sampling (top_p 0.9, T 1.0).")] = "greedy",
@@ -62,10 +80,11 @@ def run(
     from lamm_bench.console import ProgressBars, print_results
 
     models, tasks, args = _split(model), _split(task), _model_args(model_arg)
+    every, per_task = _limits(limit)
     batch: int | str = int(batch_size) if batch_size.strip().isdigit() else batch_size.strip()
     with ProgressBars(enabled=progress) as bars:  # every model, task and folder is checked before the first loads
         results = evaluate_models(
-            models, tasks, data_root=data_root, out_dir=out, limit=limit, batch_size=batch,
+            models, tasks, data_root=data_root, out_dir=out, limit=every, task_limits=per_task, batch_size=batch,
             seed=seed, model_args=args, name=name, progress=bars.update, decoding=decoding, prefetch=prefetch,
             choice_scoring=choice_scoring, strip_reasoning=strip_reasoning, reasoning_tags=reasoning_tags,
         )  # fmt: skip

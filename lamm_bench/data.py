@@ -174,8 +174,23 @@ def load_samples(task: TaskSpec, root: Path, *, check_media: bool = True,
     return samples, metas
 
 
-def select(samples: Sequence[Sample], limit: int | None) -> list[Sample]:
-    """The first ``limit`` samples (all when ``limit`` is None); a limit below 1 would score nothing and is refused."""
+def select(samples: Sequence[Sample], limit: int | None, runs: Sequence[str] = ()) -> list[Sample]:
+    """The first ``limit`` samples (all when ``limit`` is None); a limit below 1 would score nothing and is refused.
+
+    For a task of several runs (``TaskSpec.answer_runs``; sample ids ``<run>/<id>``) the limit is per run: the first
+    ``limit`` samples of each run, in their order, so every run asks about the same items and a desideratum that
+    compares runs (RIAM, RRM, the match ratio) still can."""
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be an integer at least 1, got {limit}")
-    return list(samples if limit is None else samples[:limit])
+    if limit is None:
+        return list(samples)
+    if not runs:
+        return list(samples[:limit])
+    taken: dict[str, int] = {}
+    chosen = []
+    for sample in samples:
+        run = sample.id.split("/", 1)[0]
+        if taken.get(run, 0) < limit:
+            taken[run] = taken.get(run, 0) + 1
+            chosen.append(sample)
+    return chosen

@@ -48,6 +48,8 @@ class RunSettings:
     data_root: Path
     out_dir: Path = Path("leaderboard")
     limit: int | None = None
+    task_limits: tuple[tuple[str, int], ...] = ()
+    """(task or group name, N): the first N samples of those tasks instead of ``limit`` (:func:`limit_of`)."""
     batch_size: int | Literal["auto"] = 8
     """Requests per adapter call; ``auto`` starts at ``batching.AUTO_BATCH_START`` and halves on out-of-memory."""
     seed: int = 0
@@ -109,17 +111,33 @@ def prepare_tasks(task_names: Sequence[str], settings: RunSettings) -> list[Prep
     rank, world = distributed.rank_and_world()
     prepared = []
     specs = registry.resolve_tasks(task_names)
+    _check_task_limits(settings, [spec.name for spec in specs])
     check_resources(specs)
     dataset_identity(settings.data_root)  # a malformed identity file is a user error now, not after inference
     checked: set[str] = set()
     for spec in specs:
         samples, metas = load_samples(spec, settings.data_root, seed=settings.seed)
-        chosen = select(samples, settings.limit)
+        chosen = select(samples, limit_of(settings, spec.name), spec.answer_runs)
         check_sample_media(spec.name, chosen, checked)
         options = spec.label_options(samples)
         shards = shard_by_work(spec, chosen, world, settings.seed, options)
         prepared.append(PreparedTask(spec, shards[rank], chosen, metas, options))
     return prepared
+
+
+def limit_of(settings: RunSettings, task: str) -> int | None:
+    """The sample limit of ``task``: the last ``task_limits`` entry naming it or a group holding it, else ``limit``."""
+    found = settings.limit
+    for name, n in settings.task_limits:
+        if task in registry.expand_group(name):
+            found = n
+    return found
+
+
+def _check_task_limits(settings: RunSettings, tasks: Sequence[str]) -> None:
+    for name, _ in settings.task_limits:
+        if not set(registry.expand_group(name)) & set(tasks):
+            raise UserError(f"--limit {name}=N: {name!r} is not one of the run's tasks or groups")
 
 
 def expected_work(spec: TaskSpec, sample: Sample, seed: int, options: tuple[str, ...] = ()) -> int:
@@ -338,7 +356,7 @@ def evaluate_task(
     result = build_result(
         model=model_info, task=task.spec, metas=task.metas, data_root=settings.data_root,
         n_samples=len(task.all_samples), outcome=outcome, seed=settings.seed, throughput=throughput,
-        limit=settings.limit, decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
+        limit=limit_of(settings, task.spec.name), decoding=settings.decoding, group=group_place(task.spec.name, registry.groups()),
         choice_scoring=settings.choice_scoring if any(r.kind == "choice" for rs in asked.values() for r in rs) else None,
         reasoning=reasoning_counts(settings.reasoning_tags, stripped.values()),
         generates=any(r.kind == "generate" for rs in asked.values() for r in rs),

@@ -23,8 +23,8 @@ in the result's ``meta_files`` and the task fingerprint, so a different seed or 
 identity. ``corruption_source`` (``chef-files`` or ``generated`` with the generator and seed) goes in the result's
 settings.
 
-Samples come interleaved -- item 0 in its four runs, then item 1 ... -- so a ``--limit`` of 4k asks every run about
-the same k items. Ids are ``<run>/<ChEF id>``.
+Samples come interleaved -- item 0 in its four runs, then item 1 ...; a ``--limit`` of k (per run) asks every run
+about the same k items. Ids are ``<run>/<ChEF id>``.
 """
 
 from __future__ import annotations

@@ -85,13 +85,20 @@ def test_openai_against_a_loopback_server(mini_root, tmp_path):
                 break
             time.sleep(0.05)
         base_url = f"http://127.0.0.1:{port_file.read_text()}/v1"
-        _run(mini_root, tmp_path / "out", "--model", "openai", "--model-arg", f"base_url={base_url}",
-             "--model-arg", "model=echo", "--task", "cifar10")  # fmt: skip
+        # Beside dummy in one run: MODEL:KEY arguments go to that model only (dummy takes no base_url, openai no seed).
+        _run(mini_root, tmp_path / "out", "--model", "openai,dummy", "--model-arg", f"openai:base_url={base_url}",
+             "--model-arg", "openai:model=echo", "--model-arg", "dummy:seed=7", "--task", "cifar10")  # fmt: skip
     finally:
         process.terminate()
         process.wait(timeout=10)
     rows = _predictions(tmp_path / "out", "openai", "cifar10")
     assert all(r["prediction"].startswith("echo[What is the category label") for r in rows)
+    args = {m: json.loads((tmp_path / "out/results" / m / "cifar10.json").read_text())["model"]["args"]
+            for m in ("openai", "dummy")}  # fmt: skip
+    assert args["dummy"] == {"seed": "7"} and "seed" not in args["openai"] and args["openai"]["model"] == "echo"
+    wrong = run_cli("run", "--model", "dummy", "--model-arg", "dumy:seed=1", "--task", "cifar10", "--data-root",
+                    str(mini_root), "--out", str(tmp_path / "wrong"))  # fmt: skip
+    assert wrong.returncode == 2 and "'dumy' is not one of the models (dummy)" in wrong.stderr
 
 
 @pytest.fixture(scope="module")

@@ -136,3 +136,19 @@ def test_a_pope_folder_without_a_run_or_a_single_file_is_one_line(tmp_path):
     proc = run_cli("score", "--task", "chef-pope", "--predictions", str(single), "--json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith(f"lamm-bench: error: {single}: a reference answer file; this task takes a folder")
+
+
+def test_a_limit_can_name_a_task_or_group_and_is_per_run(mini_root, tmp_path):
+    # --limit 3 for every task, chef-desiderata's tasks 2: in a task of several runs, 2 of each run's items
+    proc = run_cli("run", "--model", "dummy", "--task", "svt,chef-pope,chef-calibration-scienceqa", "--data-root",
+                   str(mini_root), "--out", str(tmp_path), "--limit", "3", "--limit", "chef-desiderata=2",
+                   "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    found = {t: _result(tmp_path, "dummy", t)["task"] for t in ("svt", "chef-pope", "chef-calibration-scienceqa")}
+    assert {t: (v["limit"], v["n_samples"]) for t, v in found.items()} == {
+        "svt": (3, 3), "chef-pope": (2, 6), "chef-calibration-scienceqa": (2, 2)}
+    ids = [row["id"] for row in _rows(tmp_path, "dummy", "chef-pope")]
+    assert [i.split("/")[0] for i in ids] == [run for run in POPE_RUNS for _ in range(2)]
+    wrong = run_cli("run", "--model", "dummy", "--task", "svt", "--data-root", str(mini_root), "--out",
+                    str(tmp_path / "wrong"), "--limit", "chef-pope=2")  # fmt: skip
+    assert wrong.returncode == 2 and "'chef-pope' is not one of the run's tasks or groups" in wrong.stderr
