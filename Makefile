@@ -12,16 +12,15 @@ setup:
 # The main job on the embedded default: lamm-mini (real data from PyPI packages, every task), the built-in tiny
 # LAMM models (trained by lamm-bench's own trainer on first use, cached), their untrained bases and `dummy`, on
 # every task in both protocols and ChEF's scenarios (scored by likelihood), and on ChEF's desiderata and the 3D ones
-# (their first items: every run of a desideratum asks about the same few); then the leaderboard (README.md,
-# chart.png, the site index.html with a prediction browser per model and task) in $(OUT).
-TINY2D = --model-arg lamm-tiny:data_root=$(DATA) --model-arg lamm-tiny-base:data_root=$(DATA)
-TINY3D = --model-arg lamm3d-tiny:data_root=$(DATA) --model-arg lamm3d-tiny-base:data_root=$(DATA)
+# (their first items: every run of a desideratum asks about the same few), in one process (each model runs the
+# tasks of its modality); then the leaderboard (README.md, chart.png, the site index.html with a prediction browser
+# per model and task) in $(OUT).
+TINY = $(foreach m,lamm-tiny lamm-tiny-base lamm3d-tiny lamm3d-tiny-base,--model-arg $(m):data_root=$(DATA))
 demo: setup
 	$(LAMM_BENCH) data mini --out $(DATA)
-	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base,dummy --task lamm2d,lamm2d-chef,chef,chef-desiderata $(RUN) \
-		--limit chef-desiderata=5 $(TINY2D)
-	$(LAMM_BENCH) run --model lamm3d-tiny,lamm3d-tiny-base,dummy --task lamm3d,lamm3d-chef,desiderata3d $(RUN) \
-		--limit desiderata3d=10 $(TINY3D)
+	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base,lamm3d-tiny,lamm3d-tiny-base,dummy $(RUN) $(TINY) \
+		--task lamm,lamm2d-chef,lamm3d-chef,chef,chef-desiderata,desiderata3d \
+		--limit chef-desiderata=5 --limit desiderata3d=10
 	$(LAMM_BENCH) leaderboard --out $(OUT) --data-root $(DATA)
 
 # The test suite: offline, CPU only (what .ci/run runs).

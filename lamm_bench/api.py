@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,8 +17,13 @@ from lamm_bench.errors import UserError
 from lamm_bench.identity import fingerprint
 from lamm_bench.names import check_name
 from lamm_bench.parsing.reasoning import DEFAULT_TAGS, parse_tags
+from lamm_bench.plan import PreparedTask
 from lamm_bench.results import ModelInfo, TaskResult
-from lamm_bench.runner import ProgressHook, RunSettings, check_capabilities, evaluate_task, prepare_tasks, seed_everything
+from lamm_bench.runner import (
+    ProgressHook, RunSettings, check_capabilities, evaluate_task, missing_capabilities, prepare_tasks, seed_everything,
+)  # fmt: skip
+
+logger = logging.getLogger(__name__)
 
 
 def evaluate(
@@ -103,17 +109,17 @@ def evaluate_models(
     check_output_folder(settings.out_dir, [*folders, *(f"{f}/{info.name}" for _, info in planned for f in folders)])
     prepared = prepare_tasks([tasks] if isinstance(tasks, str) else list(tasks), settings)
     described = []
-    for adapter, info in planned:
-        check_capabilities(info.name, adapter, prepared)
+    for adapter, info, tasks in _assign_tasks(planned, prepared):
+        check_capabilities(info.name, adapter, tasks)
         description = dict(adapter.describe())
         info = dataclasses.replace(info, description=description,
                                    fingerprint=fingerprint({"adapter": info.adapter, **description}))  # fmt: skip
-        described.append((adapter, info))
+        described.append((adapter, info, tasks))
     results = []
-    for adapter, info in described:
+    for adapter, info, tasks in described:
         seed_everything(settings.seed)
         adapter.load()
-        for task in prepared:
+        for task in tasks:
             result = evaluate_task(adapter, info, task, settings)
             if result is not None:  # ranks other than 0 score nothing
                 results.append(result)
@@ -146,6 +152,25 @@ def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.P
         batch_size=batch_size, seed=seed, write=write, progress=progress, decoding=decoding, prefetch=prefetch,
         choice_scoring=choice_scoring, reasoning_tags=tags if strip_reasoning else None,  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _assign_tasks(planned: Sequence[tuple[Adapter, ModelInfo]], prepared: Sequence[PreparedTask]):
+    """Each model with the tasks it runs: all of them, except that in a run of several models a task whose modality
+    or request kind a model does not declare is left to the models that do (``--model lamm-tiny,lamm3d-tiny --task
+    lamm``: the 2D tasks on the first, the 3D ones on the second), each pair left out logged. A task no model of the
+    run can take is still refused (:func:`~lamm_bench.runner.check_capabilities` names why)."""
+    takes = [{i for i, task in enumerate(prepared) if not missing_capabilities(adapter, task)} for adapter, _ in planned]
+    taken = set().union(*takes)
+    out = []
+    for (adapter, info), own in zip(planned, takes):
+        if len(planned) == 1 or not own:
+            out.append((adapter, info, list(prepared)))  # one model, or one that takes nothing: refused by name
+            continue
+        for i in sorted(taken - own):
+            logger.warning("model %s leaves task %s to the run's other models (it does not support %s)", info.name,
+                           prepared[i].spec.name, ", ".join(sorted(missing_capabilities(adapter, prepared[i]))))
+        out.append((adapter, info, [task for i, task in enumerate(prepared) if i in own or i not in taken]))
+    return out
 
 
 def _scoped_args(models: Sequence[str | Adapter], model_args: Mapping[str, str]) -> list[dict[str, str]]:

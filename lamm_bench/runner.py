@@ -86,21 +86,27 @@ def _first_requests(task: PreparedTask) -> list[Request]:
     return build_stage(task.spec, 0, task.all_samples[0], {}, 0, task.options)
 
 
+def missing_capabilities(adapter: Adapter, task: PreparedTask) -> set[str]:
+    """What ``task`` needs that the adapter does not declare (``capabilities``): the modality and the request kinds
+    of its first requests."""
+    first = _first_requests(task)
+    needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
+    needs |= {GENERATE if r.kind == "generate" else CHOICE for r in first}
+    return needs - set(adapter.capabilities)
+
+
 def check_capabilities(model_name: str, adapter: Adapter, tasks: Sequence[PreparedTask]) -> None:
     """Refuse, before loading weights, a task the adapter cannot take (e.g. point clouds, free text for CLIP):
     its ``capabilities``, then its ``refuse(request)`` for finer rules, asked about the first request of each
     task."""
     for task in tasks:
-        first = _first_requests(task)
-        needs = {IMAGE if task.spec.modality == "2d" else POINT_CLOUD}
-        needs |= {GENERATE if r.kind == "generate" else CHOICE for r in first}
-        missing = needs - set(adapter.capabilities)
+        missing = missing_capabilities(adapter, task)
         if missing:
             raise UserError(
                 f"model {model_name!r} cannot run task {task.spec.name!r}: it does not support "
                 f"{', '.join(sorted(missing))} (it supports {', '.join(sorted(adapter.capabilities))})"
             )
-        reasons = [reason for r in first if (reason := adapter.refuse(r))]
+        reasons = [reason for r in _first_requests(task) if (reason := adapter.refuse(r))]
         if reasons:
             raise UserError(f"model {model_name!r} cannot run task {task.spec.name!r}: {reasons[0]}")
 
