@@ -20,7 +20,7 @@ demo: setup
 	$(LAMM_BENCH) data mini --out $(DATA)
 	$(LAMM_BENCH) run --model lamm-tiny,lamm-tiny-base,lamm3d-tiny,lamm3d-tiny-base,dummy $(RUN) $(TINY) \
 		--task lamm,lamm2d-chef,lamm3d-chef,chef,chef-desiderata,desiderata3d \
-		--limit chef-desiderata=5 --limit desiderata3d=10
+		--limit chef-desiderata=3 --limit desiderata3d=5
 	$(LAMM_BENCH) leaderboard --out $(OUT) --data-root $(DATA)
 
 # The test suite: offline, CPU only (what .ci/run runs).
