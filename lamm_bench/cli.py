@@ -35,12 +35,16 @@ def _limits(values: list[str]) -> tuple[int | None, dict[str, int]]:
     named: dict[str, int] = {}
     for value in values:
         name, sep, count = value.rpartition("=")
-        if not count.strip().isdigit() or (sep and not name):
+        try:
+            number = int(count)
+        except ValueError:
+            number = None
+        if number is None or (sep and not name):
             raise UserError(f"--limit expects N or NAME=N (N a positive integer), got {value!r}")
         if sep:
-            named[name] = int(count)
+            named[name] = number  # each checked to be at least 1 with the run's other settings
         else:
-            every = int(count)
+            every = number
     return every, named
 
 

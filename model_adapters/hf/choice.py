@@ -98,7 +98,11 @@ def _adds_special(loaded: LoadedModel, request: Request) -> bool:
 
 
 def _log_probs(logits: torch.Tensor, targets: torch.Tensor) -> float:
-    """Mean log-prob of ``targets`` under the rows of ``logits`` (one row per target)."""
+    """Mean log-prob of ``targets`` under the rows of ``logits`` (one row per target); ``-inf`` for no target (an
+    option the tokenizer writes with no tokens of its own, e.g. a character outside its vocabulary: never chosen,
+    as in the ``lamm`` adapter)."""
+    if targets.numel() == 0:
+        return float("-inf")
     log_probs = torch.log_softmax(logits.float(), dim=-1)
     return log_probs.gather(1, targets.unsqueeze(1)).mean().item()
 
@@ -162,7 +166,7 @@ def _score_shared(loaded: LoadedModel, request: Request, seqs: Sequence[Scored],
     for k, (n, seq) in enumerate(zip(lengths, seqs)):
         start = n - seq.n_option_tokens  # the option's first token; predicted by the position before it
         predicting = [last if p == shared - 1 else logits[k, p - shared] for p in range(start - 1, n - 1)]
-        scores.append(_log_probs(torch.stack(predicting), ids[k, start:n]))
+        scores.append(_log_probs(torch.stack(predicting), ids[k, start:n]) if predicting else float("-inf"))
     return scores
 
 
