@@ -39,14 +39,17 @@ def test_hf_llava_from_a_local_folder(mini_root, tmp_path):
 
 def test_hf_llava_scores_every_chef_scenario_shared_as_naive(mini_root, tmp_path):
     """ChEF's nine scenarios through the CLI on a tiny LLaVA: every choice request keeps one score per option, and
-    the shared-prefix scores equal one sequence per option (1e-4, fp32) with the same choices."""
+    the shared-prefix scores equal one sequence per option (1e-4, fp32) with the same choices. The shared run also
+    answers ChEF's desiderata (the first item of every run): each headline computed from its runs, or left out
+    where ChEF's formula cannot be."""
     from lamm_bench.tasks.groups import GROUPS
 
     model_dir = tiny_hf.build_tiny_llava(tmp_path / "llava")
     scores = {}
     for way in ("shared", "naive"):
+        desiderata = ["--task", "chef-desiderata", "--limit", "chef-desiderata=1"] if way == "shared" else []
         _run(mini_root, tmp_path / way, "--model", "hf", "--model-arg", f"path={model_dir}", "--name", "tiny-llava",
-             "--task", "chef", "--choice-scoring", way, "--batch-size", "3")  # fmt: skip
+             "--task", "chef", *desiderata, "--choice-scoring", way, "--batch-size", "3")  # fmt: skip
         scores[way] = {}
         for task in GROUPS["chef"]:
             result = json.loads((tmp_path / way / "results/tiny-llava" / f"{task}.json").read_text())
@@ -58,6 +61,14 @@ def test_hf_llava_scores_every_chef_scenario_shared_as_naive(mini_root, tmp_path
     assert scores["shared"].keys() == scores["naive"].keys() and len(scores["shared"]) >= 2 * len(GROUPS["chef"])
     for key, (shared, prediction) in scores["shared"].items():
         assert shared == pytest.approx(scores["naive"][key][0], abs=1e-4) and prediction == scores["naive"][key][1], key
+    for task in GROUPS["chef-desiderata"]:
+        result = json.loads((tmp_path / "shared/results/tiny-llava" / f"{task}.json").read_text())
+        runs = result["task"]["n_samples"]
+        assert result["failed"] == 0 and result["task"]["limit"] == 1 and runs in (1, 3, 4, 7), task
+        assert result["paper_metric"]["value"] == result["metrics"].get(result["paper_metric"]["key"]), task
+        rows = _predictions(tmp_path / "shared", "tiny-llava", task)
+        assert len(rows) == runs and all(
+            len(r["option_scores"]) == len(r["options"]) for row in rows for r in row["requests"] if "options" in r)
 
 
 def test_openclip_answers_closed_set_tasks_with_their_labels(mini_root, tmp_path):
@@ -107,45 +118,20 @@ def tiny_lamm_root(tmp_path_factory) -> Path:
 
 
 def test_native_lamm_from_its_released_file_layout(mini_root, tiny_lamm_root, tmp_path):
-    args = [arg for key, value in tiny_lamm.TINY_ARGS.items() for arg in ("--model-arg", f"{key}={value}")]
-    _run(mini_root, tmp_path / "out", "--model", "lamm", *args, "--model-arg", f"models_root={tiny_lamm_root}",
-         "--model-arg", f"clip_config_dir={tiny_lamm_root / 'open_clip_configs'}", "--name", "tiny-lamm",
-         "--task", "scienceqa,cifar10-chef")  # fmt: skip
-    result = json.loads((tmp_path / "out/results/tiny-lamm/scienceqa.json").read_text())
-    assert result["model"]["description"]["prompt_style"] == "auto" and result["failed"] == 0
-    rows = _predictions(tmp_path / "out", "tiny-lamm", "scienceqa")
-    assert all("\n The answer is " in r["prediction"] for r in rows)  # the paper's two-step answer
-
-
-def test_hf_llava_answers_every_chef_desideratum(mini_root, tmp_path):
-    """ChEF's desiderata through the CLI on a tiny LLaVA, the first item of every run: each task's headline is
-    computed from its runs (or left out where ChEF's formula cannot be), every choice keeps its option scores."""
-    from lamm_bench.tasks.groups import GROUPS
-
-    model_dir = tiny_hf.build_tiny_llava(tmp_path / "llava")
-    proc = run_cli("run", "--model", "hf", "--model-arg", f"path={model_dir}", "--name", "tiny-llava", "--task",
-                   "chef-desiderata", "--limit", "1", "--batch-size", "4", "--data-root", str(mini_root), "--out",
-                   str(tmp_path / "out"), "--no-progress")  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    for task in GROUPS["chef-desiderata"]:
-        result = json.loads((tmp_path / "out/results/tiny-llava" / f"{task}.json").read_text())
-        runs = result["task"]["n_samples"]
-        assert result["failed"] == 0 and result["task"]["limit"] == 1 and runs in (1, 3, 4, 7), task
-        assert result["paper_metric"]["value"] == result["metrics"].get(result["paper_metric"]["key"]), task
-        rows = _predictions(tmp_path / "out", "tiny-llava", task)
-        assert len(rows) == runs and all(
-            len(r["option_scores"]) == len(r["options"]) for row in rows for r in row["requests"] if "options" in r)
-
-
-def test_a_run_of_2d_and_3d_models_gives_each_the_tasks_it_can_take(mini_root, tiny_lamm_root, tmp_path):
-    # the tiny LAMM as a 3D model beside dummy: svt (images) is left to dummy, scanqa runs on both
-    args = [arg for key, value in {**tiny_lamm.TINY_ARGS, "models_root": tiny_lamm_root, "modality": "point_cloud",
+    # beside dummy, its arguments scoped to it (lamm:KEY=VALUE); a 2D model leaves the run's 3D task to dummy
+    args = [arg for key, value in {**tiny_lamm.TINY_ARGS, "models_root": tiny_lamm_root,
                                    "clip_config_dir": tiny_lamm_root / "open_clip_configs"}.items()
             for arg in ("--model-arg", f"lamm:{key}={value}")]  # fmt: skip
-    proc = _run(mini_root, tmp_path / "out", "--model", "lamm,dummy", *args, "--task", "svt,scanqa")
-    assert sorted(p.name for p in (tmp_path / "out/results/lamm").glob("*.json")) == ["scanqa.json"]
-    assert sorted(p.name for p in (tmp_path / "out/results/dummy").glob("*.json")) == ["scanqa.json", "svt.json"]
-    assert "model lamm leaves task svt to the run's other models (it does not support image)" in proc.stderr
-    alone = run_cli("run", "--model", "lamm", *[a.replace("lamm:", "") for a in args], "--task", "svt",
+    proc = _run(mini_root, tmp_path / "out", "--model", "lamm,dummy", *args, "--task", "scienceqa,cifar10-chef,scanqa")
+    result = json.loads((tmp_path / "out/results/lamm/scienceqa.json").read_text())
+    assert result["model"]["description"]["prompt_style"] == "auto" and result["failed"] == 0
+    rows = _predictions(tmp_path / "out", "lamm", "scienceqa")
+    assert all("\n The answer is " in r["prediction"] for r in rows)  # the paper's two-step answer
+    done = {m: sorted(p.name for p in (tmp_path / "out/results" / m).glob("*.json")) for m in ("lamm", "dummy")}
+    assert done == {"lamm": ["cifar10-chef.json", "scienceqa.json"],
+                    "dummy": ["cifar10-chef.json", "scanqa.json", "scienceqa.json"]}  # fmt: skip
+    assert "model lamm leaves task scanqa to the run's other models (it does not support point_cloud)" in proc.stderr
+    alone = run_cli("run", "--model", "lamm", *[a.replace("lamm:", "", 1) for a in args], "--task", "scanqa",
                     "--data-root", str(mini_root), "--out", str(tmp_path / "alone"))  # fmt: skip
-    assert alone.returncode == 2 and "cannot run task 'svt': it does not support image" in alone.stderr
+    assert alone.returncode == 2 and "cannot run task 'scanqa': it does not support point_cloud" in alone.stderr
+
