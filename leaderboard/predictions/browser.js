@@ -73,7 +73,40 @@
     (o.predPoints || []).forEach(function (p) { point(p, "pred"); });
     return svg;
   }
+  function pair(entries) {
+    // a robustness row's clean and corrupted input side by side, each captioned (a missing one says why)
+    var box = el("div", { "class": "media pair" });
+    entries.forEach(function (m, n) {
+      var figure = el("figure", { "class": n ? "corrupted" : "clean" });
+      if (m.src) {
+        var frame = el("div", { "class": "frame" });
+        frame.appendChild(el("img", { src: "../media/" + m.src, alt: m.path, title: m.path, loading: "lazy" }));
+        figure.appendChild(frame);
+      } else {
+        figure.appendChild(el("div", { "class": "missing" }, m.missing + " (" + (m.refused ||
+          "not in the site: render with lamm-bench leaderboard --data-root DIR") + ")"));
+      }
+      figure.appendChild(el("figcaption", {}, m.caption));
+      box.appendChild(figure);
+    });
+    return box;
+  }
+  function textDiff(d) {
+    // the clean and the corrupted question, the words that differ marked (del on the clean side, ins on the other)
+    var box = el("div", { "class": "textdiff" });
+    [["clean", d.clean, "del"], [d.caption, d.corrupted, "ins"]].forEach(function (side) {
+      var figure = el("figure"), pre = el("pre", { "class": "question" });
+      side[1].forEach(function (seg) {
+        pre.appendChild(seg[1] ? el(side[2], {}, seg[0]) : document.createTextNode(seg[0]));
+      });
+      figure.appendChild(pre);
+      figure.appendChild(el("figcaption", {}, side[0]));
+      box.appendChild(figure);
+    });
+    return box;
+  }
   function media(s) {
+    if (s.robust && s.robust.pair) return pair(s.robust.pair);
     var box = el("div", { "class": "media" });
     s.media.forEach(function (m) {
       var frame = el("div", { "class": "frame" });
@@ -141,6 +174,10 @@
     if (unparsed) h.appendChild(el("span", { "class": "badge unparsed" }, "unparsed"));
     if (failed) h.appendChild(el("span", { "class": "badge failed" }, "no answer (adapter failure)"));
     text.appendChild(h);
+    if (s.robust && s.robust.diff) {
+      text.appendChild(el("h4", {}, "question, clean and corrupted"));
+      text.appendChild(textDiff(s.robust.diff));
+    }
     s.requests.forEach(function (r, n) {
       text.appendChild(el("h4", {}, "request " + (n + 1) + (r.key ? " (" + r.key + ")" : "")));
       var details = el("details");
