@@ -97,9 +97,8 @@ def evaluate_models(
     Args:
         models, tasks, model_args, name: as :func:`evaluate`'s ``model`` (each), ``tasks``, ``model_args``, ``name``.
         options: :func:`evaluate`'s run settings (``data_root``, ``out_dir``, ``limit``, ``task_limits``,
-            ``batch_size``, ``seed``,
-            ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``, ``strip_reasoning``,
-            ``reasoning_tags``), with its defaults.
+            ``batch_size``, ``seed``, ``write``, ``progress``, ``decoding``, ``prefetch``, ``choice_scoring``,
+            ``strip_reasoning``, ``reasoning_tags``), with its defaults.
     """
     settings = _settings(**options)
     if name is not None and len(models) > 1:

@@ -69,7 +69,7 @@ class TrainableLamm(LammModel):
         correct = (logits.argmax(-1) == targets).sum()
         return loss, correct, torch.tensor(targets.numel(), device=targets.device)
 
-    def _slices(self, attention_mask: torch.Tensor) -> list[tuple[torch.Tensor, int]]:
+    def _slices(self, attention_mask: torch.Tensor) -> list[tuple[torch.Tensor | slice, int]]:
         """Row indices and width of each slice: rows by length (longest first), ``length_groups`` near-equal parts.
 
         A row's hidden states do not depend on the other rows or on padding beyond it, so slicing changes only
@@ -78,7 +78,7 @@ class TrainableLamm(LammModel):
         slices, 90% in four). LoRA dropout draws its masks slice by slice, still from the micro batch's seed."""
         lengths = attention_mask.sum(dim=1)
         if self.length_groups <= 1:
-            return [(torch.arange(len(lengths), device=lengths.device), attention_mask.shape[1])]
+            return [(slice(None), attention_mask.shape[1])]  # the whole batch, as it came (no copy)
         order = torch.argsort(lengths, descending=True, stable=True)
         parts = torch.tensor_split(order, min(self.length_groups, len(order)))
         return [(rows, int(lengths[rows[0]])) for rows in parts]
