@@ -56,6 +56,8 @@ class BuiltinConfig:
     kv_cache: str = "static"
     """As the ``lamm`` adapter's: ``static`` or ``dynamic`` (the same answers up to float rounding; not in the
     fingerprint)."""
+    share_prefix: bool = True
+    """As the ``lamm`` adapter's (the same answers up to float rounding; not in the fingerprint)."""
     threads: int = 0
     """torch CPU threads while this model runs on the CPU (0: torch's default, one per core). Set 1 when other busy
     processes share the cores (torchrun ranks on one machine): there, two threads ran ten times slower than one."""
@@ -86,7 +88,8 @@ class BuiltinLammAdapter(LammAdapter):
         b = self.builtin
         return {"modality": b.modality, "prompt_style": b.prompt_style, "dtype": b.dtype, "device": b.device,
                 "merge_lora": str(b.merge_lora), "choice_batch": str(b.choice_batch),
-                "max_new_tokens": str(self.token_cap), "kv_cache": b.kv_cache, **paths}  # fmt: skip
+                "max_new_tokens": str(self.token_cap), "kv_cache": b.kv_cache,
+                "share_prefix": str(b.share_prefix), **paths}  # fmt: skip
 
     @property
     def token_cap(self) -> int:

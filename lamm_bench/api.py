@@ -156,8 +156,9 @@ def _settings(*, data_root: str | os.PathLike | None = None, out_dir: str | os.P
 def _assign_tasks(planned: Sequence[tuple[Adapter, ModelInfo]], prepared: Sequence[PreparedTask]):
     """Each model with the tasks it runs: all of them, except that in a run of several models a task whose modality
     or request kind a model does not declare is left to the models that do (``--model lamm-tiny,lamm3d-tiny --task
-    lamm``: the 2D tasks on the first, the 3D ones on the second), each pair left out logged. A task no model of the
-    run can take is still refused (:func:`~lamm_bench.runner.check_capabilities` names why)."""
+    lamm``: the 2D tasks on the first, the 3D ones on the second), logged in one line per model and missing
+    capability. A task no model of the run can take is still refused (:func:`~lamm_bench.runner.check_capabilities`
+    names why)."""
     takes = [{i for i, task in enumerate(prepared) if not missing_capabilities(adapter, task)} for adapter, _ in planned]
     taken = set().union(*takes)
     out = []
@@ -165,9 +166,13 @@ def _assign_tasks(planned: Sequence[tuple[Adapter, ModelInfo]], prepared: Sequen
         if len(planned) == 1 or not own:
             out.append((adapter, info, list(prepared)))  # one model, or one that takes nothing: refused by name
             continue
+        left: dict[str, list[str]] = {}
         for i in sorted(taken - own):
-            logger.warning("model %s leaves task %s to the run's other models (it does not support %s)", info.name,
-                           prepared[i].spec.name, ", ".join(sorted(missing_capabilities(adapter, prepared[i]))))
+            why = ", ".join(sorted(missing_capabilities(adapter, prepared[i])))
+            left.setdefault(why, []).append(prepared[i].spec.name)
+        for why, names in left.items():
+            logger.warning("model %s leaves %s to the run's other models (it does not support %s)", info.name,
+                           f"task {names[0]}" if len(names) == 1 else f"{len(names)} tasks ({', '.join(names)})", why)
         out.append((adapter, info, [task for i, task in enumerate(prepared) if i in own or i not in taken]))
     return out
 

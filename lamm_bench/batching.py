@@ -40,8 +40,18 @@ def new_stats(batch_size: int | str) -> dict[str, Any]:
 
 def make_batches(requests: Sequence[Request], size: int) -> list[list[Request]]:
     """Length-sorted batches (longest first) so padding is minimal and an out-of-memory shows in the first batch;
-    requests of different kinds never share a batch."""
-    ordered = sorted(requests, key=lambda r: (r.kind, -len(r.text), r.sample_id, r.key))
+    requests of different kinds never share a batch. Requests about the same media stay next to each other (placed
+    by their longest text), so that a batch holds the questions a figure is asked together (LSP asks 14) and a model
+    can run their common prompt prefix once."""
+    def order(r: Request):
+        return (-len(r.text), r.sample_id, r.key)
+
+    groups: dict[tuple, list[Request]] = {}
+    for r in requests:
+        groups.setdefault((r.kind, r.images, r.point_cloud), []).append(r)
+    for group in groups.values():
+        group.sort(key=order)
+    ordered = [r for group in sorted(groups.values(), key=lambda g: (g[0].kind, *order(g[0]))) for r in group]
     out: list[list[Request]] = []
     for r in ordered:
         if out and len(out[-1]) < size and out[-1][0].kind == r.kind:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from lamm_bench.adapter import CHOICE, DECODED, GENERATE, IMAGE, POINT_CLOUD, Adapter, config_from_args
@@ -34,6 +36,49 @@ LAMM_NUM_POINTS = 40_000
 """Points sampled per scene when a request does not say (the reference's default)."""
 
 
+SCENES_KEPT = 128
+"""Encoded scenes a 3D model keeps between batches (2.6 MB each for LAMM-13B's 256 tokens in float16)."""
+IMAGES_KEPT = 1024
+"""Resized images kept between batches, for every 2D model of the process (150 KB each at 224x224)."""
+
+
+class Recent:
+    """The ``limit`` most recently used values by key."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.values: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        """The value kept for ``key`` (now the most recent), or None."""
+        value = self.values.get(key)
+        if value is not None:
+            self.values.move_to_end(key)
+        return value
+
+    def put(self, key, value):
+        """Keep ``value`` for ``key``, dropping the least recently used beyond the limit; returns ``value``."""
+        self.values[key] = value
+        self.values.move_to_end(key)
+        while len(self.values) > self.limit:
+            self.values.popitem(last=False)
+        return value
+
+
+_RESIZED = Recent(IMAGES_KEPT)
+"""(transform, file stamps) -> the image after the transform's PIL steps (model-independent)."""
+
+
+def _stamp(path: str) -> tuple:
+    """A file as the caches know it: path, size and modification time (just the path if it cannot be read: the
+    reader then reports it)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (path,)
+    return (path, stat.st_size, stat.st_mtime_ns)
+
+
 class LammAdapter(Adapter):
     """The native LAMM model (2D with the CLIP tower, 3D with EPCL)."""
 
@@ -45,6 +90,7 @@ class LammAdapter(Adapter):
         media = POINT_CLOUD if self.config.modality == "point_cloud" else IMAGE
         self.capabilities = frozenset({GENERATE, CHOICE, media})
         self._model = None
+        self._scenes = Recent(SCENES_KEPT)
 
     def load(self) -> None:
         """Find the weights (failing fast with every path tried), then build the model."""
@@ -56,6 +102,7 @@ class LammAdapter(Adapter):
 
             register_clip_configs(self.config.clip_config_dir, who="adapter 'lamm'")
         self._model = build_model(self.config, paths)
+        self._scenes = Recent(SCENES_KEPT)  # features of the model loaded before are not this one's
 
     def describe(self) -> Mapping[str, object]:
         """Settings that change answers: which weights, prompt style, precision, LoRA handling (not ``kv_cache``,
@@ -88,28 +135,55 @@ class LammAdapter(Adapter):
         return self._model
 
     def _visual(self, requests: Sequence[Request], transform: str, media: Media | None = None):
-        """Projected visual tokens ``[B, n, hidden]`` for the requests' images or point clouds (``media``: the
-        batch's decoded media from the runner; what is not there is read on the spot)."""
+        """Projected visual tokens ``[B, n, hidden]`` for the requests' images or point clouds, and which input
+        each row shows (rows with the same number show the same tokens). ``media``: the batch's decoded media from
+        the runner; what is not there is read on the spot.
+
+        Each input of the batch is encoded once (LSP asks about a figure 14 times). What does not depend on the
+        batch is kept between calls, since tasks ask about the same files again (``cifar10``, ``cifar10-chef``,
+        ``chef-cifar10``; a scene in every 3D task): a scene's features (EPCL encodes one scene at a time, so they
+        are the same whichever batch asks) and an image's resized pixels. A file is known by its path, size and
+        modification time."""
         import torch
 
         model, media = self.model, media or NO_MEDIA
+        keys: dict[tuple, int] = {}
+        sources = [keys.setdefault(self._input_key(r), len(keys)) for r in requests]
+        firsts = {index: request for request, index in zip(reversed(requests), reversed(sources))}
+        inputs = [firsts[index] for index in range(len(keys))]
         if self.config.modality == "point_cloud":
             parts = []
-            for request in requests:
-                if not request.point_cloud:
-                    raise UserError(f"sample {request.sample_id}: the lamm 3D model needs a point cloud")
-                points = media.point_cloud(request.point_cloud, num_points=request.num_points or LAMM_NUM_POINTS,
-                                           seed=request.seed, corruption=request.point_corruption)  # fmt: skip
-                parts.append(model.encode_points(torch.from_numpy(points[:, :3]).unsqueeze(0)))
-            return torch.cat(parts, dim=0)
-        from lamm_bench.model_adapters.lamm.vision import image_transform, open_image
+            for request in inputs:
+                key = self._input_key(request)
+                features = self._scenes.get(key)
+                if features is None:
+                    points = media.point_cloud(request.point_cloud, num_points=key[1], seed=request.seed,
+                                               corruption=request.point_corruption)  # fmt: skip
+                    features = self._scenes.put(key, model.encode_points(torch.from_numpy(points[:, :3]).unsqueeze(0)))
+                parts.append(features)
+            encoded = torch.cat(parts, dim=0)
+        else:
+            from lamm_bench.model_adapters.lamm.vision import open_image, resize_transform, tensor_transform
 
-        to_tensor = image_transform(transform)
-        pixels: dict[tuple[str, ...], torch.Tensor] = {}  # a batch often asks about one image several times (LSP)
-        for request in requests:
-            if request.images not in pixels:
-                pixels[request.images] = to_tensor(open_image(request.images, media))
-        return model.encode_pixels(torch.stack([pixels[request.images] for request in requests]))
+            resize, to_tensor = resize_transform(transform), tensor_transform()
+            pixels = []
+            for request in inputs:
+                key = (transform, *self._input_key(request))
+                image = _RESIZED.get(key)
+                if image is None:
+                    image = _RESIZED.put(key, resize(open_image(request.images, media)))
+                pixels.append(to_tensor(image))
+            encoded = model.encode_pixels(torch.stack(pixels))
+        return encoded[sources], sources
+
+    def _input_key(self, request: Request) -> tuple:
+        """What a request's visual input is: its files' stamps, and for a point cloud the sampling and corruption."""
+        if self.config.modality != "point_cloud":
+            return tuple(map(_stamp, request.images))
+        if not request.point_cloud:
+            raise UserError(f"sample {request.sample_id}: the lamm 3D model needs a point cloud")
+        return (_stamp(request.point_cloud), request.num_points or LAMM_NUM_POINTS, request.seed,
+                request.point_corruption)  # fmt: skip
 
     def style(self, request: Request) -> str:
         """The prompt layout for a request: the configured one, or (``auto``) the request's protocol."""
@@ -134,9 +208,10 @@ class LammAdapter(Adapter):
         from lamm_bench.model_adapters.lamm.decode import generate
 
         layouts = self.generation_layouts(requests)
-        visual = self._visual(requests, "center_crop", media)
+        visual, sources = self._visual(requests, "center_crop", media)
         outputs = generate(self.model, layouts, visual, [self.budget(r.generation) for r in requests],
-                           [r.seed for r in requests], kv_cache=self.config.kv_cache)  # fmt: skip
+                           [r.seed for r in requests], kv_cache=self.config.kv_cache,
+                           sources=sources if self.config.share_prefix else None)  # fmt: skip
         return [Response(text=o.text, n_tokens=o.n_tokens) for o in outputs]
 
     def budget(self, settings: GenerationSettings) -> GenerationSettings:
@@ -173,7 +248,7 @@ class LammAdapter(Adapter):
                 logger.warning("sample %s: an option's tokens are not found as such in its answer; scoring the "
                                "tokens at its position", request.sample_id)  # fmt: skip
             layouts.append(layout)
-        visual = self._visual(requests, "squash", media)
+        visual, _ = self._visual(requests, "squash", media)
         scores: list[list[float]] = [[] for _ in requests]
         for group in _groups([len(r.options) for r in requests], self.config.choice_batch):
             shared = [i for i in group if requests[i].choice_scoring == "shared"]

@@ -93,6 +93,11 @@ class LammConfig:
     float rounding (the static cache's masked empty slots lengthen attention's sums), so the same greedy tokens but
     at a near-tie, like a change of batch width; not in the fingerprint (``docs/performance.md``, "Decoding")."""
 
+    share_prefix: bool = True
+    """Rows of a generation batch that show the same image or scene share the forward of their common prefix
+    (``LammModel.prefill``): the same logits up to float rounding, like ``kv_cache``; not in the fingerprint
+    (``docs/performance.md``, "Decoding")."""
+
     def __post_init__(self) -> None:
         choices = {
             "prompt_style": PROMPT_STYLES,

@@ -107,6 +107,7 @@ def generate(
     seeds: Sequence[int],
     *,
     kv_cache: str = "dynamic",
+    sources: Sequence[int] | None = None,
 ) -> list[Decoded]:
     """Generate a continuation for each layout.
 
@@ -117,6 +118,8 @@ def generate(
         settings: Decoding settings per row.
         seeds: Sampling seed per row (unused by greedy rows).
         kv_cache: ``static`` (``model.static_cache`` for the prompt plus the longest budget) or ``dynamic``.
+        sources: Which visual input each row shows (equal ints: the same visual tokens), for rows to share their
+            common prefix's forward (``model.prefill``); None: every row runs its whole prompt.
 
     Returns:
         One :class:`Decoded` per row, in order.
@@ -125,11 +128,9 @@ def generate(
     generators = [
         torch.Generator().manual_seed(int(seed)) if s.do_sample else None for s, seed in zip(settings, seeds)
     ]
-    embeds, mask, positions = model.embed(layouts, visual, left_pad=True)
     limit = max((s.max_new_tokens for s in settings), default=0)
     # The prompt, then at most limit - 1 fed tokens (the last pick is never fed back).
-    past = model.static_cache(embeds.shape[1] + limit) if kv_cache == "static" else None
-    logits, past = model.forward_logits(embeds, mask, positions, past=past, keep=1)
+    logits, past, mask, positions = model.prefill(layouts, visual, sources, budget=limit, kv_cache=kv_cache)
     rows = len(layouts)
     tokens: list[list[int]] = [[] for _ in range(rows)]
     watches = [StopWatch(tok, (SEPARATOR, *s.stop)) for s in settings]

@@ -8,6 +8,7 @@ and casts everything to one dtype on one device as the reference's ``.half().cud
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import logging
@@ -107,8 +108,8 @@ class LammModel(nn.Module):
         embeds = torch.zeros(len(layouts), width, table.embedding_dim, device=self.device, dtype=self.dtype)
         mask = torch.zeros(len(layouts), width, dtype=torch.long, device=self.device)
         for row, layout in enumerate(layouts):
-            before = table(torch.tensor(layout.before, device=self.device))
-            after = table(torch.tensor(layout.after, device=self.device))
+            before = table(torch.tensor(layout.before, dtype=torch.long, device=self.device))
+            after = table(torch.tensor(layout.after, dtype=torch.long, device=self.device))
             seq = torch.cat([before, visual[row, : layout.n_visual].to(self.dtype), after], dim=0)
             start = width - layout.length if left_pad else 0
             embeds[row, start : start + layout.length] = seq
@@ -119,6 +120,50 @@ class LammModel(nn.Module):
     def embed_ids(self, ids: torch.Tensor) -> torch.Tensor:
         """Token embeddings of ``ids``."""
         return self._base().get_input_embeddings()(ids)
+
+    @torch.no_grad()
+    def prefill(self, layouts: Sequence[TokenLayout], visual: torch.Tensor, sources: Sequence[int] | None = None, *,
+                budget: int = 0, kv_cache: str = "dynamic"):  # fmt: skip
+        """The prompt's forward for generation, left-padded: ``(logits [B, 1, vocab] of the last position, the KV
+        cache, the attention mask, the positions)``, ready to decode ``budget`` more tokens.
+
+        With ``sources`` (row -> which visual input it shows; equal for equal visual tokens), rows that show the same
+        input under the same head share the forward of their common prefix -- the head, the visual tokens and the
+        common start of their text (LSP asks 14 questions per figure that differ only in the joint's name). The
+        prefix runs once per group; its keys and values are copied to each row of the group, and each row runs only
+        the rest of its prompt after them, its positions continuing the prefix's. Every query attends to the same
+        keys as in one whole forward (the slots padding leaves between the two parts are masked), so the logits
+        equal the whole forward's up to float rounding. It is used where it spares at least a tenth of the prompt
+        tokens (:func:`shared_prefixes`).
+        """
+        cuts = shared_prefixes(layouts, sources) if sources is not None else None
+        if cuts is None:
+            embeds, mask, positions = self.embed(layouts, visual, left_pad=True)
+            past = self.static_cache(embeds.shape[1] + budget) if kv_cache == "static" else None
+            logits, past = self.forward_logits(embeds, mask, positions, past=past, keep=1)
+            return logits, past, mask, positions
+        heads = sorted({head for head, _ in cuts.values()})
+        slot = {head: i for i, head in enumerate(heads)}
+        prefixes = [_cut_after(layouts[head], cuts[head][1]) for head in heads]
+        head_embeds, head_mask, head_positions = self.embed(prefixes, visual[heads], left_pad=True)
+        _, cache = self._decode(self._base().model, head_embeds, head_mask, head_positions, past=None)
+        rows = range(len(layouts))
+        pick = torch.tensor([slot[cuts[r][0]] if r in cuts else 0 for r in rows], device=self.device)
+        cache.batch_select_indices(pick)  # each row gets its group's keys and values (rows with none: masked)
+        shared = torch.tensor([r in cuts for r in rows], device=self.device)
+        rests = [_cut_before(layouts[r], cuts[r][1]) if r in cuts else layouts[r] for r in rows]
+        embeds, rest_mask, positions = self.embed(rests, visual, left_pad=True)
+        offset = torch.tensor([cuts[r][1] if r in cuts else 0 for r in rows], device=self.device)
+        positions = positions + offset[:, None]
+        mask = torch.cat([head_mask[pick] * shared[:, None], rest_mask], dim=1)
+        past = self.static_cache(mask.shape[1] + budget) if kv_cache == "static" else None
+        if past is None:
+            past = cache
+        else:
+            for index, layer in enumerate(cache.layers):
+                past.update(layer.keys, layer.values, index)
+        logits, past = self.forward_logits(embeds, mask, positions, past=past, keep=1)
+        return logits, past, mask, positions
 
     def static_cache(self, length: int):
         """An empty ``transformers.StaticCache`` for ``length`` positions (the prompt and every new token), to pass
@@ -240,6 +285,44 @@ class LammModel(nn.Module):
         out = decoder(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, use_cache=True,
                       **{cache_arg: past})  # fmt: skip
         return out.last_hidden_state, getattr(out, cache_arg)
+
+
+def shared_prefixes(layouts: Sequence[TokenLayout], sources: Sequence[int]) -> dict[int, tuple[int, int]] | None:
+    """Which rows share a prefix with others: row -> (the group's first row, the prefix's length), for the rows of
+    every group of two or more with the same visual input (``sources``) and the same head; None where sharing would
+    spare less than a tenth of the prompt tokens. A prefix covers the head, the visual tokens and the text common to
+    the group, and leaves every row at least one token of its own (its logits are the first pick)."""
+    groups: dict[tuple, list[int]] = {}
+    for row, layout in enumerate(layouts):
+        groups.setdefault((sources[row], layout.before, layout.n_visual), []).append(row)
+    cuts: dict[int, tuple[int, int]] = {}
+    spared = 0
+    for (_, before, n_visual), rows in groups.items():
+        afters = [layouts[r].after for r in rows]
+        if len(rows) < 2 or min(map(len, afters)) < 2:
+            continue
+        common = 0
+        for tokens in zip(*afters):
+            if any(t != tokens[0] for t in tokens):
+                break
+            common += 1
+        length = len(before) + n_visual + min(common, min(map(len, afters)) - 1)
+        cuts.update((r, (rows[0], length)) for r in rows)
+        spared += (len(rows) - 1) * length
+    return cuts if cuts and 10 * spared >= sum(layout.length for layout in layouts) else None
+
+
+def _cut_after(layout: TokenLayout, length: int) -> TokenLayout:
+    """The first ``length`` positions of a layout (they cover its visual tokens)."""
+    keep = length - len(layout.before) - layout.n_visual
+    return dataclasses.replace(layout, after=layout.after[:keep], labels=layout.labels[:keep], option_span=None)
+
+
+def _cut_before(layout: TokenLayout, length: int) -> TokenLayout:
+    """A layout's text after its first ``length`` positions, as a layout with no head and no visual tokens."""
+    keep = length - len(layout.before) - layout.n_visual
+    return dataclasses.replace(layout, before=(), n_visual=0, after=layout.after[keep:], labels=layout.labels[keep:],
+                               option_span=None)  # fmt: skip
 
 
 @functools.cache

@@ -135,12 +135,20 @@ def run_transformer(transformer, x):
 
 
 def image_transform(mode: str):
-    """The torchvision transform of one preprocessing path.
+    """The torchvision transform of one preprocessing path: :func:`resize_transform` then :func:`tensor_transform`.
 
     Args:
         mode: ``squash`` (training/PPL: Resize((224, 224)) bicubic) or ``center_crop`` (generation:
             Resize(224) bicubic + CenterCrop(224)).
     """
+    from torchvision import transforms
+
+    return transforms.Compose([resize_transform(mode), tensor_transform()])
+
+
+def resize_transform(mode: str):
+    """The PIL steps of one preprocessing path (``mode`` as :func:`image_transform`'s): a 224x224 RGB image, the
+    input of :func:`tensor_transform`."""
     from torchvision import transforms
 
     bicubic = transforms.InterpolationMode.BICUBIC
@@ -153,7 +161,14 @@ def image_transform(mode: str):
         steps = [to_rgb, transforms.Resize(IMAGE_SIZE, interpolation=bicubic), transforms.CenterCrop(IMAGE_SIZE)]
     else:
         raise ValueError(f"unknown image transform {mode!r}")
-    return transforms.Compose([*steps, transforms.ToTensor(), transforms.Normalize(CLIP_MEAN, CLIP_STD)])
+    return transforms.Compose(steps)
+
+
+def tensor_transform():
+    """The tensor steps shared by both paths: ``ToTensor`` and CLIP's normalization."""
+    from torchvision import transforms
+
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize(CLIP_MEAN, CLIP_STD)])
 
 
 def _to_rgb(image):

@@ -91,8 +91,8 @@ def seen(root, data, tmp_path_factory) -> dict:
     patch.setattr(runner, "plan_sample", planned)
     patch.setattr(LammAdapter, "choice_layouts", recording_choice)
     patch.setattr(LammAdapter, "generation_layouts", recording_generation)
-    patch.setattr(LammAdapter, "_visual", lambda self, requests, transform, media=None: torch.zeros(
-        len(requests), self.config.num_vision_tokens, tiny_lamm.HIDDEN))  # fmt: skip
+    patch.setattr(LammAdapter, "_visual", lambda self, requests, transform, media=None: (torch.zeros(
+        len(requests), self.config.num_vision_tokens, tiny_lamm.HIDDEN), list(range(len(requests)))))  # fmt: skip
     patch.setattr(decode, "generate", lambda model, layouts, visual, settings, seeds, **kwargs: [
         decode.Decoded(text=GOLDEN["cot"], n_tokens=8) for _ in layouts])  # fmt: skip
     patch.setattr(LammModel, "shared_option_scores", lambda self, choices, visual: [

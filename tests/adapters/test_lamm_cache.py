@@ -121,7 +121,7 @@ def test_static_and_dynamic_logits_agree_at_every_step(adapter, images):
     requests = [_gen("What is in the image?", images[0], max_new_tokens=6, stop=()),
                 _gen("Describe the picture in detail.", images[1], max_new_tokens=6, stop=())]  # fmt: skip
     layouts = adapter.generation_layouts(requests)
-    visual = adapter._visual(requests, "center_crop")
+    visual, _ = adapter._visual(requests, "center_crop")
     seen = {"static": [], "dynamic": []}
     forward = model.forward_logits
     for kv_cache, logits in seen.items():
@@ -153,7 +153,7 @@ def test_static_cache_attention_reads_only_the_written_slots(adapter, images):
     model = adapter.model
     requests = [_gen("What is in the image?", images[0], max_new_tokens=30)]
     layouts = adapter.generation_layouts(requests)
-    embeds, mask, positions = model.embed(layouts, adapter._visual(requests, "center_crop"), left_pad=True)
+    embeds, mask, positions = model.embed(layouts, adapter._visual(requests, "center_crop")[0], left_pad=True)
     cache = model.static_cache(embeds.shape[1] + 30)
     model.forward_logits(embeds, mask, positions, past=cache, keep=1)
     layer, width = cache.layers[0], embeds.shape[1]

@@ -80,7 +80,7 @@ def _run(monkeypatch, root: Path, data: Path, out: Path, card: str, tasks: list[
         return [decode.Decoded(text=GOLDEN["reply"], n_tokens=4) for _ in layouts]
 
     def no_pixels(self, requests, transform, media=None):  # visual features are tested elsewhere; only the layout counts here
-        return torch.zeros(len(requests), self.config.num_vision_tokens, tiny_lamm.HIDDEN)
+        return torch.zeros(len(requests), self.config.num_vision_tokens, tiny_lamm.HIDDEN), list(range(len(requests)))
 
     monkeypatch.setattr(LammAdapter, "generation_layouts", recording)
     monkeypatch.setattr(LammAdapter, "_visual", no_pixels)

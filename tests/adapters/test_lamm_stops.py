@@ -47,6 +47,11 @@ class ScriptedModel:
     def embed_ids(self, ids):
         return torch.zeros(ids.shape[0], 1, 1)
 
+    def prefill(self, layouts, visual, sources=None, *, budget=0, kv_cache="dynamic"):
+        embeds, mask, positions = self.embed(layouts, visual, left_pad=True)
+        logits, past = self.forward_logits(embeds, mask, positions)
+        return logits, past, mask, positions
+
 
 def naive(tokenizer, script, setting):
     """The old rule: decode everything after every token."""

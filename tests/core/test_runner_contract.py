@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_helpers import run_cli
 from lamm_bench import registry, runner
@@ -71,6 +73,32 @@ def test_options_are_part_of_a_stored_answers_identity(tmp_path):
     other = dataclasses.replace(asked, options=("a", "b", "c"))
     assert request_identity(other) != request_identity(asked)
     assert request_identity(dataclasses.replace(asked, images=("/elsewhere.png",))) == request_identity(asked)
+
+
+def test_a_requests_identity_is_the_one_stores_were_written_with():
+    # values from the asdict-based identity every store written so far holds (the faster one must not move them)
+    from lamm_bench.records import GenerationSettings, PointCorruption
+
+    a = Request(sample_id="1", kind="generate", system="s", text="t", options=("a", "b"), images=("x.png",),
+                generation=GenerationSettings(max_new_tokens=7, stop=("###", "\n")))
+    b = Request(sample_id="2", kind="choice", system=None, text="q", options=("yes", "no"), point_cloud="p.npy",
+                num_points=4096, point_corruption=PointCorruption("jitter", 0.02), seed=3, protocol="chef")
+    assert (request_identity(a), request_identity(b)) == ("09de99662fe47397", "11fd23e8bd728297")
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=30), system=st.none() | st.text(max_size=10), options=st.lists(st.text(max_size=5),
+       max_size=4).map(tuple), seed=st.integers(0, 10**6), tokens=st.integers(1, 900))  # fmt: skip
+def test_a_requests_identity_is_its_asdict_fingerprint(text, system, options, seed, tokens):
+    from lamm_bench.identity import fingerprint
+    from lamm_bench.records import GenerationSettings
+
+    request = Request(sample_id="s", kind="generate", system=system, text=text, options=options, seed=seed,
+                      generation=GenerationSettings(max_new_tokens=tokens))  # fmt: skip
+    fields = dataclasses.asdict(request)
+    for name in ("sample_id", "key", "images", "point_cloud", "point_corruption"):
+        fields.pop(name)
+    assert request_identity(request) == fingerprint(fields)[:16]
 
 
 CLOSED_SET = [name for name, spec in registry.tasks().items() if spec.label_set is not None]
