@@ -3,8 +3,9 @@
 ``stops``: a scripted stand-in model returns fixed logits at every step, so what is timed is the decoder: picking
 tokens, bookkeeping and the stop-string check, from 50 to 800 tokens. The naive way re-decodes each row's whole text
 after every token to look for ``###`` and the request's stop strings (the decoder before this change), which costs
-O(length) per token; lamm-bench decodes only the last few tokens (``decode.StopWatch``). Both ways give the same
-answers (checked).
+O(length) per token; the windowed check decodes only the last few tokens after every token; lamm-bench
+(``decode.StopWatch``) decodes that window only after a token that writes the last character of a stop string. The
+three give the same answers (checked).
 
 ``cache``: LAMM's model (``LammModel``) around a random LLaMA (CPU default: hidden 512, 8 layers, vocabulary
 32000) decodes a left-padded batch after 256 visual tokens and a short prompt, with the static KV cache (the
@@ -15,7 +16,12 @@ leaves unused: its empty slots are still attended to, masked). Every row generat
 same tokens (checked). A decode step is timed from the end of the prompt's forward to the end of decoding, divided
 by the steps: the forward and the decoder's own work per token.
 
-Run: ``python benchmarks/bench_decoder.py [--only stops,cache] [--batch 8] [--repeats 5] [--hidden 512]
+``prefix``: the same model's prompt forward for LSP-like rows, 14 questions about each figure (one system text, 256
+visual tokens, the joint's name near the end): each figure's rows sharing their common prefix's forward
+(``LammModel.prefill`` with the rows' sources, the default) against every row run whole (without). The logits of
+the last position are compared.
+
+Run: ``python benchmarks/bench_decoder.py [--only stops,cache,prefix] [--batch 8] [--repeats 5] [--hidden 512]
 [--layers 8] [--vocab 32000] [--new-tokens 32,128] [--device cpu] [--dtype float32]``. ``benchmarks/gpu.sh`` times both caches at LAMM-7B's size in
 its ``lamm_gen`` section.
 """
@@ -86,6 +92,14 @@ class NaiveWatch(decode.StopWatch):
         return any(stop in text for stop in self.stops)
 
 
+class WindowWatch(decode.StopWatch):
+    """The windowed check that decodes the window after every token (lamm-bench before the characters shortcut)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ends = None
+
+
 def run(model, rows: int, length: int, watch) -> tuple[float, list]:
     decode.StopWatch = watch
     try:
@@ -106,19 +120,21 @@ def stops_table(args) -> None:
     text = " the cat sat on the mat and the dog shows a red bicycle [0.25, 0.5]" * 80
     ids = [t for t in tok.encode(text) if t != tok.eos_id]
     print(f"decoder time per generated token (batch {args.batch}, medians of {args.repeats}, stand-in model)")
-    print(f"{'tokens':>7} {'naive us/token':>15} {'lamm-bench us/token':>20} {'ratio':>6}")
+    print(f"{'tokens':>7} {'naive us/token':>15} {'window us/token':>16} {'lamm-bench us/token':>20} {'ratio':>6}")
     for length in (50, 100, 200, 400, 800):
         model = Scripted(tok, [ids[r : r + length] for r in range(args.batch)])
-        naive, ours = [], []
-        for _ in range(args.repeats):  # interleaved, so drift in the machine's load hits both
+        naive, window, ours = [], [], []
+        for _ in range(args.repeats):  # interleaved, so drift in the machine's load hits every way
             seconds, slow_out = run(model, args.batch, length, NaiveWatch)
             naive.append(seconds)
+            seconds, window_out = run(model, args.batch, length, WindowWatch)
+            window.append(seconds)
             seconds, fast_out = run(model, args.batch, length, FAST)
             ours.append(seconds)
-            assert slow_out == fast_out
+            assert slow_out == window_out == fast_out
         per = 1e6 / (length * args.batch)
-        n, o = statistics.median(naive) * per, statistics.median(ours) * per
-        print(f"{length:>7} {n:>15.1f} {o:>20.1f} {n / o:>6.1f}x")
+        n, w, o = (statistics.median(x) * per for x in (naive, window, ours))
+        print(f"{length:>7} {n:>15.1f} {w:>16.1f} {o:>20.1f} {n / o:>6.1f}x")
 
 
 CACHE_WAYS = {"static": ("static", 1), "dynamic": ("dynamic", 1), "static, 4x budget": ("static", 4)}
@@ -215,10 +231,64 @@ def cache_table(args) -> None:
               f"| {r['same_tokens']} |")  # fmt: skip
 
 
+JOINTS = ("right ankle", "right knee", "right hip", "left hip", "left knee", "left ankle", "right wrist",
+          "right elbow", "right shoulder", "left shoulder", "left elbow", "left wrist", "neck", "head top")
+"""LSP's 14 joints: the questions asked of every figure."""
+
+
+def measure_prefix(hidden: int = 512, layers: int = 8, figures: int = 4, repeats: int = 3, device: str = "cpu",
+                   dtype: str = "float32", vocab: int = 32000) -> dict:
+    """Seconds of the prompt's forward (``LammModel.prefill``) for ``figures`` x 14 LSP-like rows (one system text,
+    256 visual tokens, a question naming a joint), each figure's rows sharing their prefix, and every row whole;
+    medians of ``repeats`` interleaved rounds after a warm-up, the ratio the median of the rounds' ratios, and the
+    largest difference of the last-position logits."""
+    from lamm_bench.model_adapters.lamm.prompt import generation_layout, user_prompt
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = cache_model(Path(tmp), hidden, layers, device, dtype, vocab)
+    tok = model.tokenizer
+    system = "You are an AI assistant that can locate the joints of the person in the image, one point each.\n"
+    layouts, sources = [], []
+    for figure in range(figures):
+        for joint in JOINTS:
+            text = user_prompt(system, f"Where is the {joint} of the person in the image? Answer with a point.")
+            layouts.append(generation_layout(tok.encode, tok.bos_id, text, modality="image", n_visual=256))
+            sources.append(figure)
+    visual = torch.randn(figures, 256, hidden, device=device, dtype=getattr(torch, dtype))[sources]
+    times: dict[str, list[float]] = {"shared": [], "whole": []}
+    logits = {}
+    with torch.no_grad():
+        for attempt in range(repeats + 1):
+            for way in times:
+                start = time.perf_counter()
+                logits[way] = model.prefill(layouts, visual, sources if way == "shared" else None, budget=16,
+                                            kv_cache="static")[0]  # fmt: skip
+                if device.startswith("cuda"):
+                    torch.cuda.synchronize()
+                if attempt:
+                    times[way].append(time.perf_counter() - start)
+    return {"rows": len(layouts), "prompt_tokens": max(x.length for x in layouts),
+            "whole s": round(statistics.median(times["whole"]), 3), "shared s": round(statistics.median(times["shared"]), 3),
+            "whole / shared": round(statistics.median(w / s for w, s in zip(times["whole"], times["shared"])), 2),
+            "max |logit diff|": float((logits["whole"] - logits["shared"]).abs().max())}  # fmt: skip
+
+
+def prefix_table(args) -> None:
+    """The shared prefix's table (see the module docstring)."""
+    row = measure_prefix(args.hidden, args.layers, args.batch, args.repeats, args.device, args.dtype, args.vocab)
+    print(f"LAMM prompt forward, {args.batch} figures x 14 questions: random LLaMA hidden {args.hidden}, "
+          f"{args.layers} layers, vocab {args.vocab}, {args.device} {args.dtype}, {torch.get_num_threads()} threads; "
+          f"medians of {args.repeats} interleaved rounds")  # fmt: skip
+    print("| rows | prompt | whole (s) | shared (s) | whole / shared | max logit difference |\n|---:|---:|---:|---:|---:|---:|")
+    print(f"| {row['rows']} | {row['prompt_tokens']} | {row['whole s']:.3f} | {row['shared s']:.3f} "
+          f"| {row['whole / shared']:.2f}x | {row['max |logit diff|']:.1e} |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", default="stops,cache", help="comma-separated tables: stops, cache")
-    parser.add_argument("--batch", type=int, default=None, help="rows per batch (default 8 for stops, 4 for cache)")
+    parser.add_argument("--only", default="stops,cache,prefix", help="comma-separated tables: stops, cache, prefix")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="rows per batch (default 8 for stops, 4 for cache); figures for prefix (default 4)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--layers", type=int, default=8)
@@ -233,6 +303,8 @@ def main() -> None:
         stops_table(argparse.Namespace(**{**vars(args), "batch": args.batch or 8}))
     if "cache" in only:
         cache_table(argparse.Namespace(**{**vars(args), "batch": args.batch or 4}))
+    if "prefix" in only:
+        prefix_table(argparse.Namespace(**{**vars(args), "batch": args.batch or 4}))
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def snapshot(folder: Path, skip: Path) -> dict[str, bytes]:
 
 
 def written_pages(out: Path) -> dict[str, str]:
-    """Every page and script the leaderboard wrote (the README, ``.html`` and ``.js`` files), by path."""
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
+    """Every page and script the leaderboard wrote (the README, ``.html`` and ``.js`` files), by path, as written
+    (bytes decoded, line ends untranslated: a ``\r`` of a payload stays one)."""
+    return {str(p.relative_to(out)): p.read_bytes().decode("utf-8") for p in sorted(out.rglob("*"))
             if p.suffix in (".html", ".js", ".md") and "results" not in p.relative_to(out).parts}  # fmt: skip

@@ -81,12 +81,19 @@ class StopWatch:
     visible tokens finds exactly what decoding everything would, at a cost that does not grow with the length.
     """
 
-    def __init__(self, tokenizer, stops: Sequence[str]):
+    def __init__(self, tokenizer, stops: Sequence[str], known: dict[int, frozenset[str]] | None = None):
         self.tokenizer = tokenizer
+        self.known = {} if known is None else known  # token -> the characters it writes, shared by a batch's rows
         self.stops = tuple(stop for stop in stops if stop)
         self.window = 4 * max((len(stop) for stop in self.stops), default=0) + 8
         self.hidden = {tokenizer.bos_id, tokenizer.eos_id, getattr(tokenizer, "unk_id", None)}
         self.visible: list[int] = []
+        # A new stop ends in a character the last token wrote. When every stop string is ASCII, the characters a
+        # token can write are its piece's own (a byte piece: its byte, when ASCII; completing a multi-byte character
+        # writes a non-ASCII one), so a token that writes no stop's last character needs no decoding at all.
+        processor = getattr(tokenizer, "processor", None)
+        pure = processor is not None and all(stop.isascii() for stop in self.stops)
+        self.ends = frozenset(stop[-1] for stop in self.stops) if pure else None
 
     def stopped(self, token: int) -> bool:
         """Add a generated token; True when the text now contains a stop string."""
@@ -94,8 +101,25 @@ class StopWatch:
             return False
         self.visible.append(token)
         del self.visible[: -self.window]
+        if self.ends is not None and not self.ends & _writes(self.tokenizer.processor, token, self.known):
+            return False
         tail = self.tokenizer.decode(self.visible)
         return any(stop in tail for stop in self.stops)
+
+
+def _writes(processor, token: int, known: dict[int, frozenset[str]]) -> frozenset[str]:
+    """The ASCII characters ``token`` can add to a decoded text: its piece's, ``▁`` read as a space, or a byte
+    piece's byte when it is ASCII (``known``: the tokens looked up so far for this processor)."""
+    found = known.get(token)
+    if found is None:
+        piece = processor.id_to_piece(token)
+        if processor.is_byte(token):
+            value = int(piece[3:-1], 16)
+            found = frozenset({chr(value)} if value < 0x80 else ())
+        else:
+            found = frozenset(c for c in piece.replace("\u2581", " ") if c.isascii())
+        known[token] = found
+    return found
 
 
 @torch.no_grad()
@@ -133,7 +157,8 @@ def generate(
     logits, past, mask, positions = model.prefill(layouts, visual, sources, budget=limit, kv_cache=kv_cache)
     rows = len(layouts)
     tokens: list[list[int]] = [[] for _ in range(rows)]
-    watches = [StopWatch(tok, (SEPARATOR, *s.stop)) for s in settings]
+    known: dict[int, frozenset[str]] = {}
+    watches = [StopWatch(tok, (SEPARATOR, *s.stop), known) for s in settings]
     done = [s.max_new_tokens <= 0 for s in settings]
     for _ in range(limit):
         picks = _pick(logits[:, -1], settings, generators, done).tolist()

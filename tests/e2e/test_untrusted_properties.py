@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from untrusted_helpers import (PAYLOADS, edit_rows, paths_in, payload_results, put, result_path, rows_path, snapshot,
                                written_pages)
@@ -108,6 +108,7 @@ GENERATED = st.text(min_size=1, max_size=16).filter(lambda t: ".." not in t and 
 
 @settings(max_examples=10, deadline=None)
 @given(payload=st.sampled_from(PAYLOADS) | GENERATED)
+@example(payload="<\r\"'")  # a carriage return, which reading the pages with newline translation turned into \n
 def test_no_text_from_a_file_appears_unescaped_in_the_site(untrusted_base, payload):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(shutil.copytree(untrusted_base, Path(tmp) / "board"))
