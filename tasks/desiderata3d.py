@@ -1,7 +1,12 @@
-"""The 3D desiderata on ScanQA multiple choice, scored by likelihood (beyond ChEF; method in
-``docs/desiderata3d.md``).
+"""The 3D desiderata on ScanQA multiple choice, scored by likelihood, and robustness on ScanRefer grounding (beyond
+ChEF; method in ``docs/desiderata3d.md``).
 
-Both tasks ask each ScanQA question as one ``choice`` request on ChEF's likelihood engine: the 3D VQA system text of
+- ``robust3d-scanrefer``: ``scanrefer-chef``'s generation (the first box of the answer, clamped IoU) on the clean
+  cloud and under four of the corruptions (:data:`BOX_RUNS`: not the rotation, which moves the frame the boxes are
+  scored in), ids ``<run>/<id>``; each run's hit rate at IoU 0.5 and ``RRM``/``RR`` against the clean run with chance
+  0; the mean ``RRM`` the headline.
+
+The ScanQA tasks ask each ScanQA question as one ``choice`` request on ChEF's likelihood engine: the 3D VQA system text of
 the ChEF era, the record's query (question and its ``(A) ... (B) ...`` options) as the human turn, the option letters
 ``(A``, ``(B``, ... (ChEF's ScienceQA form) scored in ``The answer is {}``, the scene's 40,000 seeded points. The
 answer is the best-scoring letter (the first of equals); it is right when it is the record's ``gt_choice``.
@@ -28,7 +33,7 @@ from lamm_bench.data import load_samples
 from lamm_bench.metrics.desiderata3d import CLEAN_RUN, calibration_metrics, chance_accuracy, robustness_metrics
 from lamm_bench.pointcloud import LAMM_NUM_POINTS
 from lamm_bench.records import MetaFile, PointCorruption, Request, Sample, SampleScore
-from lamm_bench.task import TaskSpec, mean_of
+from lamm_bench.task import TaskSpec, mean_of, needs, stage_needs
 
 from ._chef import chosen, option_index, ppl_request, reference_metric
 from ._chef_options import letter_options
@@ -37,6 +42,8 @@ from ._lamm3d import POINT_EXTRA
 from .chef_desiderata import assemble_calibrated, calibrated
 from .prompts3d import VQA3D_SYS_CHEF
 from .scanqa import META, SCANQA_CHEF
+from .scanrefer import META as SCANREFER_META
+from .scanrefer import SCANREFER_CHEF, score_scanrefer_chef
 
 TEMPLATE = VQA_TEMPLATES[0]
 """``The answer is {}``: ChEF's first VQA answer template."""
@@ -130,6 +137,60 @@ ROBUST3D_SCANQA = TaskSpec(
 )  # fmt: skip
 
 
+# --- robustness of grounding -----------------------------------------------------------------------------------
+
+BOX_RUNS: Mapping[str, PointCorruption | None] = {run: c for run, c in CORRUPTION_RUNS.items() if run != "rotate_z"}
+"""The runs of ``robust3d-scanrefer``: :data:`CORRUPTION_RUNS` but the rotation. Its answer is a box in the scan's
+frame, scored against the record's box in that frame; a turned cloud asks for a box in another frame, and an
+axis-aligned box turned is no longer one. The four others leave every object where it was."""
+BOX_ROBUST_RUNS = tuple(BOX_RUNS)
+
+
+def read_grounding_runs(root: Path) -> tuple[list[Sample], list[MetaFile]]:
+    """ScanRefer's descriptions once per run of :data:`BOX_ROBUST_RUNS`, run by run, each id ``<run>/<id>``."""
+    samples, metas = load_samples(SCANREFER_CHEF, root)
+    runs = [dataclasses.replace(s, id=f"{run}/{s.id}", target={**s.target, "run": run})
+            for run in BOX_ROBUST_RUNS for s in samples]  # fmt: skip
+    return runs, metas
+
+
+def grounding_request(sample: Sample, previous: Mapping[str, str], seed: int) -> list[Request]:
+    """``scanrefer-chef``'s generation request, its cloud corrupted as the sample's run says."""
+    corruption = BOX_RUNS[sample.target["run"]]
+    return [dataclasses.replace(r, point_corruption=corruption) for r in SCANREFER_CHEF.stages[0](sample, previous, seed)]
+
+
+def score_robust_grounding(sample: Sample, prediction: str) -> SampleScore:
+    """``scanrefer-chef``'s score (the first box, clamped IoU); ``correct`` is its hit at IoU 0.5 (ChEF's mAR),
+    ``clean`` marks the clean run's descriptions and ``run`` is the run's place in :data:`BOX_ROBUST_RUNS`."""
+    score = score_scanrefer_chef(sample, prediction)
+    run = sample.target["run"]
+    values = {**score.values, "correct": score.values["acc@0.5"], "clean": float(run == CLEAN_RUN),
+              "run": float(BOX_ROBUST_RUNS.index(run))}  # fmt: skip
+    return dataclasses.replace(score, values=values)
+
+
+def aggregate_robust_grounding(scores: Sequence[SampleScore]) -> dict[str, float]:
+    """Each run's hit rate at IoU 0.5 (``<run>/accuracy``) and each corruption's ``RRM`` and ``RR`` against the
+    clean run, with chance 0 (a box drawn at random hits none), so ``RRM`` is ``RR``; their means the headline."""
+    correct: dict[str, list[float]] = {}
+    for score in scores:
+        correct.setdefault(BOX_ROBUST_RUNS[int(score.values["run"])], []).append(score.values["correct"])
+    return robustness_metrics(correct, BOX_ROBUST_RUNS, 0.0)
+
+
+ROBUST3D_SCANREFER = TaskSpec(
+    name="robust3d-scanrefer", version="1", protocol="chef", modality="3d", meta_files=(SCANREFER_META,),
+    required_fields=SCANREFER_CHEF.required_fields, system_message=SCANREFER_CHEF.system_message,
+    stages=(needs(*stage_needs(SCANREFER_CHEF.stages[0]))(grounding_request),), score_sample=score_robust_grounding,
+    aggregate=aggregate_robust_grounding, reader=read_grounding_runs, paper_metric=("RRM", "RRM"),
+    primary="clean/accuracy", primary_terms=lambda v: (100.0 * v["correct"] * v["clean"], v["clean"]),
+    overlay=SCANREFER_CHEF.overlay, extra={**POINT_EXTRA, "corruptions": {
+        run: dataclasses.asdict(c) for run, c in BOX_RUNS.items() if c is not None}},
+    description="3D robustness on ScanRefer: clean + 4 seeded point-cloud corruptions, first box at IoU 0.5, mean RRM",
+)  # fmt: skip
+
+
 # --- calibration -----------------------------------------------------------------------------------------------
 
 
@@ -155,4 +216,4 @@ CALIBRATION3D_SCANQA = TaskSpec(
     description="3D calibration on ScanQA: the option letters by likelihood, ECE of the top softmax (10 equal bins)",
 )  # fmt: skip
 
-TASKS = (ROBUST3D_SCANQA, CALIBRATION3D_SCANQA)
+TASKS = (ROBUST3D_SCANQA, ROBUST3D_SCANREFER, CALIBRATION3D_SCANQA)

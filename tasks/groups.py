@@ -34,5 +34,5 @@ GROUPS = {
         "chef-insfollow-scienceqa", "chef-insfollow-mmbench", "chef-robust-scienceqa", "chef-robust-mmbench",
         "chef-pope",
     ),
-    "desiderata3d": ("robust3d-scanqa", "pope3d-scannet", "calibration3d-scanqa"),
+    "desiderata3d": ("robust3d-scanqa", "robust3d-scanrefer", "pope3d-scannet", "calibration3d-scanqa"),
 }

@@ -59,14 +59,14 @@ def test_terms_reproduce_the_aggregate_and_the_interval(name, mini_root):
 # is not the interval of vanilla_acc there; the terms (each vanilla question's right/1, each copy 0/0) are.
 ONCE_PER_ID = {
     "chef-mmbench", "chef-calibration-mmbench", "chef-pope", "chef-icl-scienceqa", "chef-icl-mmbench",
-    "chef-insfollow-scienceqa", "chef-insfollow-mmbench", "pope3d-scannet", "robust3d-scanqa", "chef-robust-scienceqa",
-    "chef-robust-mmbench",
+    "chef-insfollow-scienceqa", "chef-insfollow-mmbench", "pope3d-scannet", "robust3d-scanqa", "robust3d-scanrefer",
+    "chef-robust-scienceqa", "chef-robust-mmbench",
 }  # fmt: skip
 # chef-pope's Accuracy is the mean of its splits' accuracies, re-aggregated per resample over the split counts the
 # resample happens to hold; its terms weigh each question by 1/(its split's size) (the stratified mean), which is
 # that mean exactly on the run's own scores (asserted above) but not on a resample.
-# pope3d-scannet's likewise. robust3d-scanqa's and chef-robust-*'s interval is the clean run's accuracy, as chef-icl-*'s
-# zero-shot one.
+# pope3d-scannet's likewise. robust3d-*'s and chef-robust-*'s interval is the clean run's accuracy, as chef-icl-*'s
+# zero-shot one (a resample without a clean item has no such key to re-aggregate).
 # chef-icl-*'s interval is its zero-shot run's accuracy (ice0/ACC, ice0/vanilla_acc): a subset without an ice0
 # sample has no such key to re-aggregate, while its terms give 0/0.
 # chef-insfollow-*'s interval is weighted_avg_Acc, each run's first record of a question weighed by its run's weight

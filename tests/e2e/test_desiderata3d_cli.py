@@ -1,4 +1,5 @@
-"""The 3D desiderata (``desiderata3d``: ``robust3d-scanqa``, ``pope3d-scannet``, ``calibration3d-scanqa``) through the
+"""The 3D desiderata (``desiderata3d``: ``robust3d-scanqa``, ``robust3d-scanrefer``, ``pope3d-scannet``,
+``calibration3d-scanqa``) through the
 installed CLI with ``dummy`` on lamm-mini: every run's rows and numbers recomputed from the rows, the same seed giving
 byte-identical rows and numbers, another seed stored apart and recorded, and ``score`` on a run's own answers."""
 
@@ -11,7 +12,7 @@ import pytest
 
 from cli_helpers import run_cli
 from lamm_bench.metrics.chef_desiderata import calibration_bins
-from lamm_bench.tasks.desiderata3d import ROBUST_RUNS
+from lamm_bench.tasks.desiderata3d import BOX_ROBUST_RUNS, ROBUST_RUNS
 from lamm_bench.tasks.pope3d import RUNS as POPE_RUNS
 
 
@@ -53,6 +54,21 @@ def test_robustness_has_every_run_and_its_ratios_against_the_clean_run(runs, min
     assert result["task"]["settings"]["corruptions"]["jitter"] == {"kind": "jitter", "severity": 0.02}
 
 
+def test_grounding_robustness_has_every_run_but_the_rotation_and_its_ratios(runs, mini_root):
+    rows, result = _rows(runs["a"], "robust3d-scanrefer"), _result(runs["a"], "robust3d-scanrefer")
+    n = len(json.loads((mini_root / "3D_Benchmark/meta_file/VG_ScanRefer.json").read_text()))
+    assert BOX_ROBUST_RUNS == ("clean", "jitter", "dropout", "density", "colour")
+    assert [r["id"].split("/")[0] for r in rows] == [run for run in BOX_ROBUST_RUNS for _ in range(n)]
+    assert all(r["scores"]["correct"] == r["scores"]["acc@0.5"] for r in rows)
+    metrics = result["metrics"]
+    for run in BOX_ROBUST_RUNS:
+        assert metrics[f"{run}/accuracy"] == pytest.approx(
+            100 * sum(r["scores"]["correct"] for r in rows if r["id"].startswith(run + "/")) / n)
+    assert "rotate_z/accuracy" not in metrics and metrics["acc_rand"] == 0.0
+    assert result["paper_metric"]["key"] == "RRM" and set(result["task"]["settings"]["corruptions"]) == set(
+        BOX_ROBUST_RUNS[1:])  # fmt: skip
+
+
 def test_pope3d_is_balanced_per_run_and_accuracy_is_the_mean_of_the_runs(runs):
     rows, metrics = _rows(runs["a"], "pope3d-scannet"), _result(runs["a"], "pope3d-scannet")["metrics"]
     for run in POPE_RUNS:
@@ -72,7 +88,7 @@ def test_calibration3d_ece_is_the_top_softmax_of_the_recorded_scores(runs):
 
 
 def test_the_same_seed_gives_identical_rows_and_numbers_another_seed_is_stored_apart(runs):
-    for task in ("robust3d-scanqa", "pope3d-scannet", "calibration3d-scanqa"):
+    for task in ("robust3d-scanqa", "robust3d-scanrefer", "pope3d-scannet", "calibration3d-scanqa"):
         a, b, c = (runs[k] / f"results/dummy/{task}.predictions.jsonl" for k in "abc")
         assert a.read_bytes() == b.read_bytes()
         assert _result(runs["a"], task)["metrics"] == _result(runs["b"], task)["metrics"]
@@ -81,14 +97,14 @@ def test_the_same_seed_gives_identical_rows_and_numbers_another_seed_is_stored_a
         assert stores[0] == stores[1] and stores[0] != stores[2]
 
 
-def test_score_takes_a_runs_answers_with_run_prefixed_ids(runs, mini_root, tmp_path):
-    rows = _rows(runs["a"], "robust3d-scanqa")
+@pytest.mark.parametrize("task", ["robust3d-scanqa", "robust3d-scanrefer"])
+def test_score_takes_a_runs_answers_with_run_prefixed_ids(runs, mini_root, tmp_path, task):
+    rows = _rows(runs["a"], task)
     path = tmp_path / "answers.jsonl"
     path.write_text("".join(json.dumps({"id": r["id"], "text": r["prediction"]}) + "\n" for r in rows))
-    proc = run_cli("score", "--task", "robust3d-scanqa", "--predictions", str(path), "--data-root", str(mini_root),
-                   "--json")  # fmt: skip
+    proc = run_cli("score", "--task", task, "--predictions", str(path), "--data-root", str(mini_root), "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["metrics"] == pytest.approx(_result(runs["a"], "robust3d-scanqa")["metrics"])
+    assert json.loads(proc.stdout)["metrics"] == pytest.approx(_result(runs["a"], task)["metrics"])
 
 
 def test_the_leaderboard_shows_a_3d_desiderata_table_without_published_rows(runs):
@@ -96,5 +112,6 @@ def test_the_leaderboard_shows_a_3d_desiderata_table_without_published_rows(runs
     assert proc.returncode == 0, proc.stderr
     text = (runs["a"] / "README.md").read_text()
     table = text.split("## 3D desiderata (beyond ChEF), on lamm-mini\n", 1)[1].split("\n## ", 1)[0]
-    assert "| model | robust3d-scanqa<br>RRM ↑ | pope3d-scannet<br>Accuracy ↑ | calibration3d-scanqa<br>ECE ↓ |" in table
+    assert ("| model | robust3d-scanqa<br>RRM ↑ | robust3d-scanrefer<br>RRM ↑ | pope3d-scannet<br>Accuracy ↑ "
+            "| calibration3d-scanqa<br>ECE ↓ |") in table
     assert "| dummy |" in table and "*" not in table.split("| column |")[0]  # no published (italic) row

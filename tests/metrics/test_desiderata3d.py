@@ -45,3 +45,31 @@ def test_calibration_by_hand_with_n_not_a_multiple_of_ten():
     # Brier: (0.01 + 0.01) + (0.36 + 0.36) + (0.04 + 0.09 + 0.25) = 1.12 over 3
     assert out["brier"] == pytest.approx(1.12 / 3)
     assert calibration_metrics([], [], []) == {"accuracy": 0.0, "ECE": 0.0, "brier": 0.0}
+
+
+def test_grounding_robustness_by_hand_a_hit_is_a_box_above_iou_half():
+    # robust3d-scanrefer: each run's hit rate at IoU 0.5, ratios against the clean run with chance 0 (RRM = RR)
+    from lamm_bench.records import Sample
+    from lamm_bench.tasks.desiderata3d import (
+        BOX_RUNS, aggregate_robust_grounding, grounding_request, score_robust_grounding,
+    )  # fmt: skip
+
+    def sample(run: str, i: int) -> Sample:
+        return Sample(id=f"{run}/vg{i}", source="VG_ScanRefer", query="the red chair", images=(),
+                      point_cloud="scene0000_00_vert.npy", target={"object": [1.0, 1.0, 0.5, 1.0, 1.0, 1.0], "run": run})
+
+    exact, off = "[1.00, 1.00, 0.50, 1.00, 1.00, 1.00]", "[3.00, 3.00, 0.50, 1.00, 1.00, 1.00]"
+    answers = {"clean": [exact, exact, off, exact], "jitter": [exact, off, off, exact], "dropout": [off] * 4,
+               "density": [exact] * 4, "colour": ["no box at all"] * 4}  # fmt: skip
+    scores = [score_robust_grounding(sample(run, i), text) for run, texts in answers.items() for i, text in enumerate(texts)]
+    assert [s.values["correct"] for s in scores[:4]] == [1.0, 1.0, 0.0, 1.0]
+    out = aggregate_robust_grounding(scores)
+    # clean 75; jitter 50 -> 66.6; dropout 0 -> 0; density 100 -> 133.3; colour 0 -> 0; mean (66.6+0+133.3+0)/4 = 50
+    assert out == pytest.approx({
+        "clean/accuracy": 75.0, "jitter/accuracy": 50.0, "dropout/accuracy": 0.0, "density/accuracy": 100.0,
+        "colour/accuracy": 0.0, "jitter/RRM": 200 / 3, "jitter/RR": 200 / 3, "dropout/RRM": 0.0, "dropout/RR": 0.0,
+        "density/RRM": 400 / 3, "density/RR": 400 / 3, "colour/RRM": 0.0, "colour/RR": 0.0, "RRM": 50.0, "RR": 50.0,
+        "acc_rand": 0.0})  # fmt: skip
+    for run, corruption in BOX_RUNS.items():  # each run's request carries its corruption, the clean one none
+        (request,) = grounding_request(sample(run, 0), {}, 0)
+        assert request.point_corruption == corruption and request.kind == "generate"
