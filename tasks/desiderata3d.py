@@ -183,7 +183,8 @@ ROBUST3D_SCANREFER = TaskSpec(
     name="robust3d-scanrefer", version="1", protocol="chef", modality="3d", meta_files=(SCANREFER_META,),
     required_fields=SCANREFER_CHEF.required_fields, system_message=SCANREFER_CHEF.system_message,
     stages=(needs(*stage_needs(SCANREFER_CHEF.stages[0]))(grounding_request),), score_sample=score_robust_grounding,
-    aggregate=aggregate_robust_grounding, reader=read_grounding_runs, paper_metric=("RRM", "RRM"),
+    aggregate=aggregate_robust_grounding, reader=read_grounding_runs, answer_runs=BOX_ROBUST_RUNS,
+    paper_metric=("RRM", "RRM"),
     primary="clean/accuracy", primary_terms=lambda v: (100.0 * v["correct"] * v["clean"], v["clean"]),
     overlay=SCANREFER_CHEF.overlay, extra={**POINT_EXTRA, "corruptions": {
         run: dataclasses.asdict(c) for run, c in BOX_RUNS.items() if c is not None}},

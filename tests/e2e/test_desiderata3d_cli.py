@@ -69,6 +69,15 @@ def test_grounding_robustness_has_every_run_but_the_rotation_and_its_ratios(runs
         BOX_ROBUST_RUNS[1:])  # fmt: skip
 
 
+def test_a_limit_is_per_run_of_the_grounding_robustness(mini_root, tmp_path):
+    proc = run_cli("run", "--model", "dummy", "--task", "robust3d-scanrefer", "--limit", "2", "--data-root",
+                   str(mini_root), "--out", str(tmp_path), "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = _rows(tmp_path, "robust3d-scanrefer")
+    assert [r["id"].split("/")[0] for r in rows] == [run for run in BOX_ROBUST_RUNS for _ in range(2)]
+    assert set(_result(tmp_path, "robust3d-scanrefer")["metrics"]) >= {f"{run}/accuracy" for run in BOX_ROBUST_RUNS}
+
+
 def test_pope3d_is_balanced_per_run_and_accuracy_is_the_mean_of_the_runs(runs):
     rows, metrics = _rows(runs["a"], "pope3d-scannet"), _result(runs["a"], "pope3d-scannet")["metrics"]
     for run in POPE_RUNS:
