@@ -147,14 +147,15 @@ class LammAdapter(Adapter):
         import torch
 
         model, media = self.model, media or NO_MEDIA
-        keys: dict[tuple, int] = {}
-        sources = [keys.setdefault(self._input_key(r), len(keys)) for r in requests]
-        firsts = {index: request for request, index in zip(reversed(requests), reversed(sources))}
-        inputs = [firsts[index] for index in range(len(keys))]
+        row_keys = [self._input_key(r) for r in requests]  # each file stamped once per row
+        inputs: dict[tuple, Request] = {}  # each input -> the first request that shows it
+        for key, request in zip(row_keys, requests):
+            inputs.setdefault(key, request)
+        place = {key: i for i, key in enumerate(inputs)}
+        sources = [place[key] for key in row_keys]
         if self.config.modality == "point_cloud":
             parts = []
-            for request in inputs:
-                key = self._input_key(request)
+            for key, request in inputs.items():
                 features = self._scenes.get(key)
                 if features is None:
                     points = media.point_cloud(request.point_cloud, num_points=key[1], seed=request.seed,
@@ -167,11 +168,10 @@ class LammAdapter(Adapter):
 
             resize, to_tensor = resize_transform(transform), tensor_transform()
             pixels = []
-            for request in inputs:
-                key = (transform, *self._input_key(request))
-                image = _RESIZED.get(key)
+            for key, request in inputs.items():
+                image = _RESIZED.get((transform, *key))
                 if image is None:
-                    image = _RESIZED.put(key, resize(open_image(request.images, media)))
+                    image = _RESIZED.put((transform, *key), resize(open_image(request.images, media)))
                 pixels.append(to_tensor(image))
             encoded = model.encode_pixels(torch.stack(pixels))
         return encoded[sources], sources
